@@ -1,0 +1,74 @@
+import type { ConfigIssue } from './types.ts'
+
+/** Where a pushed config came from. */
+export type ConfigSource =
+  | {
+      readonly kind: 'ConfigMap'
+      readonly namespace: string
+      readonly name: string
+      readonly key: string
+      readonly resourceVersion?: string
+    }
+  | { readonly kind: 'File'; readonly path: string; readonly document?: number }
+
+/** One entry of `PUT /v1/clusters/{cluster}/configs`: the raw config text and its source. */
+export interface IngestEntry {
+  readonly text: string
+  readonly source: ConfigSource
+}
+
+/** Body of `PUT /v1/clusters/{cluster}/configs`: the full desired set of the scope. */
+export interface IngestRequest {
+  readonly configs: readonly IngestEntry[]
+}
+
+/** The Worker's verdict on one entry, in request order. */
+export type IngestResult =
+  | {
+      readonly index: number
+      readonly status: 'accepted'
+      readonly ref: string
+      readonly hash: string
+      readonly source: ConfigSource
+    }
+  | {
+      readonly index: number
+      readonly status: 'rejected'
+      /** Present when the name could be read. */
+      readonly ref?: string
+      readonly issues: readonly ConfigIssue[]
+      readonly source: ConfigSource
+    }
+
+/** Body of a 200 answer to `PUT /v1/clusters/{cluster}/configs`. */
+export interface IngestResponse {
+  readonly cluster: string
+  readonly results: readonly IngestResult[]
+  /** `name:version` of configs now held. */
+  readonly stored: readonly string[]
+  /** `name:version` of configs removed because they were not in the set. */
+  readonly removed: readonly string[]
+  /** True when the set equalled what was held, and nothing was written. */
+  readonly unchanged: boolean
+}
+
+/** One row of `GET /v1/clusters/{cluster}/configs`. */
+export interface StoredConfigInfo {
+  readonly ref: string
+  readonly name: string
+  readonly version: string
+  readonly hash: string
+  readonly source: ConfigSource
+  readonly updatedAt: string
+}
+
+/** Body of `GET /v1/clusters/{cluster}/configs`. */
+export interface StoredConfigList {
+  readonly cluster: string
+  readonly configs: readonly StoredConfigInfo[]
+}
+
+/** Error body of every non-2xx answer: `{ "error": "..." }`. */
+export interface ErrorBody {
+  readonly error: string
+}

@@ -1,0 +1,92 @@
+import type { JsonObject, JsonValue } from './json.ts'
+
+/** A canonical sidecar reference: lowercase `name` and `version` (default `latest`). */
+export interface SidecarRef {
+  readonly name: string
+  readonly version: string
+}
+
+/** One problem found in untrusted input, located by a path such as `containers[1].name`. */
+export interface ConfigIssue {
+  readonly path: string
+  readonly message: string
+}
+
+/** A kind of access to the node that a config grants its pod. */
+export type HostAccessKind = 'privileged' | 'capabilities' | 'hostNetwork' | 'hostPID' | 'hostPath'
+
+/** Where a config asks for host access. */
+export interface HostAccessFinding {
+  readonly kind: HostAccessKind
+  readonly path: string
+}
+
+/**
+ * A parsed, validated sidecar config. Kubernetes objects inside (containers, volumes, ...)
+ * are kept verbatim as JSON, including fields newer than any typed model.
+ */
+export interface SidecarConfig {
+  readonly name: string
+  readonly version: string
+  readonly inherits?: SidecarRef
+  readonly containers: readonly JsonObject[]
+  readonly initContainers: readonly JsonObject[]
+  readonly volumes: readonly JsonObject[]
+  readonly volumeMounts: readonly JsonObject[]
+  readonly env: readonly JsonObject[]
+  readonly hostAliases: readonly JsonObject[]
+  readonly imagePullSecrets: readonly JsonObject[]
+  readonly hostNetwork?: boolean
+  readonly hostPID?: boolean
+  readonly serviceAccountName?: string
+  readonly annotations: Readonly<Record<string, string>>
+  readonly labels: Readonly<Record<string, string>>
+}
+
+/** One RFC 6902 JSON Patch operation, as the admission response carries it. */
+export type PatchOp =
+  | { readonly op: 'add'; readonly path: string; readonly value: JsonValue }
+  | { readonly op: 'remove'; readonly path: string }
+  | { readonly op: 'replace'; readonly path: string; readonly value: JsonValue }
+
+/** Settings that shape which pods are injected and how. */
+export interface InjectionSettings {
+  /** Annotation prefix, default `injector.tumblr.com`: `<ns>/request`, `<ns>/status`. */
+  readonly annotationNamespace: string
+  /** Namespaces never injected, default `kube-system`, `kube-public`. */
+  readonly ignoredNamespaces: readonly string[]
+}
+
+/** Why a pod was admitted without a patch. Each value is also a metric and log label. */
+export type SkipReason =
+  | 'not_create'
+  | 'not_pod'
+  | 'ignored_namespace'
+  | 'already_injected'
+  | 'no_request'
+  | 'invalid_request'
+  | 'missing_config'
+  | 'config_error'
+  | 'conflict'
+  | 'name_clash'
+  | 'nothing_to_inject'
+
+/** The outcome of deciding on one admission request. */
+export type Decision =
+  | {
+      readonly kind: 'inject'
+      /** Canonical `name:version` of every config applied, in order. */
+      readonly configs: readonly string[]
+      readonly patch: readonly PatchOp[]
+      readonly warnings: readonly string[]
+    }
+  | {
+      readonly kind: 'skip'
+      readonly reason: SkipReason
+      /** One human sentence, e.g. `config "logger:v1" not found`. */
+      readonly detail: string
+      readonly warnings: readonly string[]
+    }
+
+/** Looks a config up by canonical reference; `undefined` when unknown. Synchronous: callers fetch first. */
+export type ConfigLookup = (ref: SidecarRef) => SidecarConfig | undefined
