@@ -20,8 +20,8 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'relay',
-          include: ['test/relay/**/*.test.ts'],
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -70,6 +70,7 @@ export type SkipReason =
   | 'conflict'
   | 'name_clash'
   | 'nothing_to_inject'
+  | 'lookup_failed'
 
 /** The outcome of deciding on one admission request. */
 export type Decision =
