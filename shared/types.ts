@@ -55,6 +55,11 @@ export interface InjectionSettings {
   readonly annotationNamespace: string
   /** Namespaces never injected, default `kube-system`, `kube-public`. */
   readonly ignoredNamespaces: readonly string[]
+  /**
+   * `false` refuses configs that grant host access (privileged, capabilities, hostNetwork,
+   * hostPID, hostPath) at admission, inherited ones included; unset leaves that to the caller.
+   */
+  readonly allowHostAccess?: boolean
 }
 
 /** Why a pod was admitted without a patch. Each value is also a metric and log label. */

@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { parseAllDocuments, stringify } from 'yaml'
+import type { AdmissionRequest } from '../shared/admission-review.ts'
+import { decideAdmission } from '../shared/decision.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
+import { isJsonObject, type JsonObject } from '../shared/json.ts'
+import { extractPod, replacePod } from '../shared/pod-template.ts'
+import { formatSidecarRef } from '../shared/sidecar-ref.ts'
+import type { Decision } from '../shared/types.ts'
+import { applyPatch } from '../worker/json-patch.ts'
+import { CliError } from './cli-error.ts'
+import type { CliIo } from './cli-io.ts'
+import { readCluster } from './cluster-tokens.ts'
+import { checkConfigs, formatFinding } from './config-set.ts'
+import { configMapLabelsOption, readConfigMapLabels } from './configmap-labels.ts'
+import { readConfigDocuments } from './document-reader.ts'
+import { exampleHelp } from './help-example.ts'
+import { callWorker, readSyncToken } from './worker-client.ts'
+import { parseWorkerUrl } from './worker-url.ts'
+
+interface PreviewFlags {
+  config: string[]
+  pod: string
+  patch: boolean
+  explain: boolean
+  namespace?: string
+  annotationNamespace: string
+  ignoreNamespace: string[]
+  allowHostAccess: boolean
+  configmapLabels: string
+  worker?: string
+  cluster?: string
+  tokenFile?: string
+}
+
+/** The decision and the Pod after it, however it was reached. */
+interface Outcome {
+  readonly decision: Decision
+  readonly pod: JsonObject
+}
+
+/** Adds `preview`: the Worker's admission decision for a pod, offline or from the Worker itself. */
+export function registerPreviewCommand(program: Command, io: CliIo): void {
+  program
+    .command('preview')
+    .summary('show what the Worker would inject into a pod')
+    .description(
+      'Run the decision and patch the Worker runs, offline on --config files, or on the Worker ' +
+        'itself with the configs it holds (--worker, --cluster and the sync token; nothing is ' +
+        'stored). --pod takes a Pod or a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or ' +
+        'CronJob (its pod template is used). Prints the mutated object as YAML, or the JSON Patch ' +
+        '(--patch), or the decision and its reasons (--explain).',
+    )
+    .requiredOption('--pod <file>', 'the Pod or workload manifest (one YAML or JSON document)')
+    .option(
+      '--config <path>',
+      'config file, ConfigMap manifest or folder (repeatable)',
+      collect,
+      [],
+    )
+    .option('--patch', 'print the JSON Patch instead of the mutated object', false)
+    .option('--explain', 'print the decision, its reason and warnings instead', false)
+    .option(
+      '--namespace <name>',
+      "namespace the pod is created in (default: the manifest's, else default)",
+    )
+    .option(
+      '--annotation-namespace <prefix>',
+      'offline: annotation prefix, as the Worker',
+      DEFAULT_INJECTION_SETTINGS.annotationNamespace,
+    )
+    .option(
+      '--ignore-namespace <name>',
+      'offline: namespaces never injected (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--allow-host-access',
+      'offline: accept host access, as a Worker with INJECTOR_ALLOW_HOST_ACCESS=true',
+      false,
+    )
+    .addOption(configMapLabelsOption())
+    .option('--worker <url>', 'ask this Worker instead, with the configs it holds for --cluster')
+    .option('--cluster <name>', 'with --worker: the cluster whose configs (and `shared`) to use')
+    .option(
+      '--token-file <path>',
+      "with --worker: the cluster's sync token (else INJECTOR_SYNC_TOKEN)",
+    )
+    .addHelpText(
+      'after',
+      exampleHelp(
+        [
+          'sidecar-injector preview --config examples/configs/ --pod docs/examples/pod.yaml --explain',
+          'sidecar-injector preview --worker https://sidecar-injector.example.workers.dev --cluster prod-eu --token-file sync-token --pod pod.yaml --explain',
+        ],
+        'Offline, kube-system and kube-public are ignored unless --ignore-namespace says otherwise.',
+      ),
+    )
+    .action(async (flags: PreviewFlags) => {
+      if (flags.patch && flags.explain) throw new CliError('--patch and --explain: choose one')
+      const object = readObject(flags.pod)
+      const extracted = extractPod(object)
+      if (!extracted.ok) throw new CliError(`--pod ${flags.pod}: ${extracted.message}`)
+      const metadata = isJsonObject(extracted.pod.metadata) ? extracted.pod.metadata : {}
+      const namespace =
+        flags.namespace ?? (typeof metadata.namespace === 'string' ? metadata.namespace : 'default')
+      const outcome =
+        flags.worker === undefined
+          ? decideOffline(flags, extracted.pod, namespace)
+          : await decideOnWorker(flags, flags.worker, object, namespace, io)
+      const { decision } = outcome
+      if (flags.explain) {
+        io.out(explain(decision, namespace))
+        return
+      }
+      if (flags.patch) {
+        io.out(`${JSON.stringify(decision.kind === 'inject' ? decision.patch : [], null, 2)}\n`)
+      } else {
+        const mutated = replacePod(object, outcome.pod)
+        io.out(stringify(mutated, { lineWidth: 0, aliasDuplicateObjects: false }))
+      }
+      // Say on stderr why nothing changed, so stdout stays a clean manifest or patch.
+      if (decision.kind === 'skip')
+        io.err(`not injected (${decision.reason}): ${decision.detail}\n`)
+      for (const warning of decision.warnings) io.err(`warning: ${warning}\n`)
+    })
+}
+
+function decideOffline(flags: PreviewFlags, pod: JsonObject, namespace: string): Outcome {
+  if (flags.config.length === 0) {
+    throw new CliError('pass --config (local configs) or --worker and --cluster (the Worker’s)')
+  }
+  const { documents, problems } = readConfigDocuments(flags.config, {
+    configMapLabels: readConfigMapLabels(flags.configmapLabels),
+  })
+  const { configs, findings } = checkConfigs(documents, problems, flags)
+  const [finding] = findings
+  if (finding !== undefined) {
+    throw new CliError(`${formatFinding(finding)} (see \`sidecar-injector validate\`)`)
+  }
+  const metadata = isJsonObject(pod.metadata) ? pod.metadata : {}
+  const request: AdmissionRequest = {
+    uid: 'preview',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    operation: 'CREATE',
+    namespace,
+    ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
+    object: pod,
+  }
+  const settings = {
+    annotationNamespace: flags.annotationNamespace,
+    ignoredNamespaces:
+      flags.ignoreNamespace.length > 0
+        ? flags.ignoreNamespace
+        : DEFAULT_INJECTION_SETTINGS.ignoredNamespaces,
+    allowHostAccess: flags.allowHostAccess,
+  }
+  const decision = decideAdmission(request, settings, (ref) => configs.get(formatSidecarRef(ref)))
+  return { decision, pod: decision.kind === 'inject' ? applyPatch(pod, decision.patch) : pod }
+}
+
+async function decideOnWorker(
+  flags: PreviewFlags,
+  worker: string,
+  object: JsonObject,
+  namespace: string,
+  io: CliIo,
+): Promise<Outcome> {
+  if (flags.config.length > 0) throw new CliError('--config and --worker: choose one')
+  if (flags.cluster === undefined) throw new CliError('--worker needs --cluster')
+  const workerUrl = parseWorkerUrl(worker, { httpsOnly: false })
+  const cluster = readCluster(flags.cluster)
+  const token = readSyncToken(flags.tokenFile, io)
+  // The Worker reads the namespace from the manifest, as the API server would.
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {}
+  const body: JsonObject = { ...object, metadata: { ...metadata, namespace } }
+  const answer = await callWorker<Outcome>(io, {
+    method: 'POST',
+    url: `${workerUrl}/v1/clusters/${cluster}/preview`,
+    token,
+    body,
+  })
+  return { decision: answer.decision, pod: answer.pod }
+}
+
+function readObject(path: string): JsonObject {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new CliError(`--pod: cannot read ${path} (${code})`)
+  }
+  const documents = parseAllDocuments(text)
+  if (!Array.isArray(documents) || documents.length !== 1) {
+    throw new CliError(`--pod ${path}: expected exactly one YAML or JSON document`)
+  }
+  const [document] = documents
+  const error = document?.errors[0]
+  if (error !== undefined) throw new CliError(`--pod ${path}: ${error.message.split('\n')[0]}`)
+  const value: unknown = document?.toJS()
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliError(`--pod ${path}: expected a Kubernetes object`)
+  }
+  return value as JsonObject
+}
+
+function explain(decision: Decision, namespace: string): string {
+  const lines = [`namespace: ${namespace}`]
+  if (decision.kind === 'inject') {
+    lines.push('decision: inject', `configs: ${decision.configs.join(', ')}`)
+    lines.push(`patch: ${decision.patch.length} operation${decision.patch.length === 1 ? '' : 's'}`)
+  } else {
+    lines.push('decision: skip', `reason: ${decision.reason}`, `detail: ${decision.detail}`)
+  }
+  for (const warning of decision.warnings) lines.push(`warning: ${warning}`)
+  return `${lines.join('\n')}\n`
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander'
+import { CliError } from './cli-error.ts'
+import type { CliIo } from './cli-io.ts'
+import { exampleHelp } from './help-example.ts'
+import { deriveTokens, readCluster } from './cluster-tokens.ts'
+
+interface TokenFlags {
+  cluster: string
+  only?: string
+}
+
+/** Adds `token`: prints a cluster's admit and sync tokens, derived from INJECTOR_SECRET. */
+export function registerTokenCommand(program: Command, io: CliIo): void {
+  program
+    .command('token')
+    .summary("print a cluster's admit and sync tokens (needs INJECTOR_SECRET)")
+    .description(
+      "Print a cluster's tokens, derived from the Worker secret INJECTOR_SECRET in the environment: " +
+        'the admit token (part of the webhook URL) and the sync token (for the relay and `push`). ' +
+        'Nothing is sent anywhere; the Worker derives the same values.',
+    )
+    .requiredOption('--cluster <name>', 'cluster name (`shared` for the fleet-wide scope)')
+    .option('--only <token>', 'print only the `admit` or the `sync` token, bare, for scripts')
+    .addHelpText(
+      'after',
+      exampleHelp([
+        'INJECTOR_SECRET=... sidecar-injector token --cluster prod-eu --only sync > sync-token',
+      ]),
+    )
+    .action(async (flags: TokenFlags) => {
+      const cluster = readCluster(flags.cluster)
+      if (flags.only !== undefined && flags.only !== 'admit' && flags.only !== 'sync') {
+        throw new CliError(`--only: expected "admit" or "sync", got "${flags.only}"`)
+      }
+      const tokens = await deriveTokens(cluster, io)
+      if (flags.only === 'admit') io.out(`${tokens.admit}\n`)
+      else if (flags.only === 'sync') io.out(`${tokens.sync}\n`)
+      else io.out(`cluster: ${cluster}\nadmit: ${tokens.admit}\nsync: ${tokens.sync}\n`)
+    })
+}

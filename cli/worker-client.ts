@@ -1,0 +1,94 @@
+import type { ErrorBody } from '../shared/ingest-api.ts'
+import { CliError } from './cli-error.ts'
+import type { CliIo } from './cli-io.ts'
+import { readTokenFile } from './token-file.ts'
+
+// KV takes about one write per second per key; a quick second push is told to wait a moment.
+const MAX_RETRY_AFTER_SECONDS = 10
+const MAX_ATTEMPTS = 4
+
+/** Reads a scope's sync token from `--token-file`, else from INJECTOR_SYNC_TOKEN. */
+export function readSyncToken(tokenFile: string | undefined, io: CliIo): string {
+  if (tokenFile !== undefined) return readTokenFile(tokenFile, '--token-file')
+  const token = io.env.INJECTOR_SYNC_TOKEN?.trim()
+  if (token === undefined || token === '') {
+    throw new CliError('no sync token: pass --token-file or set INJECTOR_SYNC_TOKEN')
+  }
+  return token
+}
+
+/**
+ * Sends one JSON request with the sync token and returns the parsed 2xx body. Waits out short
+ * `429 Retry-After` answers; any other failure becomes a one-line CliError.
+ */
+export async function callWorker<T>(
+  io: CliIo,
+  request: {
+    readonly method: string
+    readonly url: string
+    readonly token: string
+    readonly body: unknown
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await send(io, request)
+    if (response.ok) return (await response.json()) as T
+    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN)
+    if (
+      response.status === 429 &&
+      attempt < MAX_ATTEMPTS &&
+      retryAfter <= MAX_RETRY_AFTER_SECONDS
+    ) {
+      await response.body?.cancel()
+      io.err(`the Worker asks to wait ${retryAfter} s before the next write; retrying\n`)
+      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter, 0) * 1000))
+      continue
+    }
+    const detail = await errorDetail(response)
+    switch (response.status) {
+      case 401:
+      case 404:
+        throw new CliError(
+          `the Worker refused the sync token (${response.status}); check --cluster and the token`,
+        )
+      case 429:
+        throw new CliError(
+          `the Worker is rate limiting writes; retry in ${response.headers.get('retry-after') ?? 'a few'} s`,
+        )
+      default:
+        throw new CliError(`the Worker answered ${response.status}: ${detail}`)
+    }
+  }
+}
+
+async function send(
+  io: CliIo,
+  request: {
+    readonly method: string
+    readonly url: string
+    readonly token: string
+    readonly body: unknown
+  },
+): Promise<Response> {
+  try {
+    return await io.fetch(request.url, {
+      method: request.method,
+      headers: { authorization: `Bearer ${request.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request.body),
+      signal: AbortSignal.timeout(30_000),
+    })
+  } catch (error) {
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)
+    throw new CliError(`cannot reach the Worker at ${new URL(request.url).origin}: ${cause}`)
+  }
+}
+
+async function errorDetail(response: Response): Promise<string> {
+  const text = await response.text()
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>
+    if (typeof body.error === 'string') return body.error
+  } catch {}
+  return text.slice(0, 200) || response.statusText
+}

@@ -1,0 +1,50 @@
+import type { Clock, TimerHandle } from './clock.ts'
+
+/** Settings of a debouncer. */
+export interface DebouncerOptions {
+  /** Quiet time after the last trigger before firing. */
+  readonly delayMs: number
+  /** Upper bound from the first trigger of a burst to the fire, so a steady stream still fires. */
+  readonly maxDelayMs: number
+  readonly clock: Clock
+  readonly fire: () => void
+}
+
+/** A debouncer; `trigger` schedules, `flush` fires now if pending, `cancel` drops a pending fire. */
+export interface Debouncer {
+  trigger(): void
+  flush(): void
+  cancel(): void
+  pending(): boolean
+}
+
+/** Creates a trailing-edge debouncer with a bounded maximum delay. */
+export function createDebouncer(options: DebouncerOptions): Debouncer {
+  const { clock } = options
+  let timer: TimerHandle | undefined
+  let burstStart = 0
+
+  const fire = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer)
+    timer = undefined
+    options.fire()
+  }
+
+  return {
+    trigger: () => {
+      const now = clock.now()
+      if (timer === undefined) burstStart = now
+      else clock.clearTimeout(timer)
+      const due = Math.min(now + options.delayMs, burstStart + options.maxDelayMs)
+      timer = clock.setTimeout(fire, Math.max(0, due - now))
+    },
+    flush: () => {
+      if (timer !== undefined) fire()
+    },
+    cancel: () => {
+      if (timer !== undefined) clock.clearTimeout(timer)
+      timer = undefined
+    },
+    pending: () => timer !== undefined,
+  }
+}

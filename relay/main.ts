@@ -1,0 +1,130 @@
+// Entry point: `node relay/main.ts --cluster ... --worker-url ... --token-file ...`.
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { parseSidecarConfig } from '../shared/sidecar-config.ts'
+import { systemClock } from './clock.ts'
+import { createConfigMapClient, createEventPoster, loadKubeConfig } from './kube-client.ts'
+import { startLifecycleServer } from './lifecycle-server.ts'
+import { createRelayLogger } from './logger.ts'
+import { createRelayMetrics } from './metrics.ts'
+import { startRelay } from './relay.ts'
+import { readRelaySettings, SettingsError } from './settings.ts'
+import { openTokenFile } from './token-file.ts'
+import { createWorkerSink } from './worker-sink.ts'
+
+// The pod must be gone within the default 30 s termination grace; we promise 10 s.
+const SHUTDOWN_GRACE_MS = 8000
+const HARD_EXIT_MS = 9500
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace'
+
+const logger = createRelayLogger()
+
+function exitWithSettingsError(message: string): never {
+  logger.fatal({ error: message }, 'invalid settings')
+  process.stderr.write(`relay: ${message}\n`)
+  process.exit(2)
+}
+
+function readPodNamespace(): string | undefined {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function main(): Promise<void> {
+  let settings: ReturnType<typeof readRelaySettings>
+  try {
+    settings = readRelaySettings(process.argv.slice(2), {
+      env: process.env,
+      podNamespace: readPodNamespace,
+    })
+  } catch (error) {
+    if (error instanceof SettingsError) exitWithSettingsError(error.message)
+    throw error
+  }
+  let token: ReturnType<typeof openTokenFile>
+  try {
+    token = openTokenFile(settings.tokenFile, {
+      onError: (message) => logger.warn({ error: message }, 'token file unreadable'),
+      onRotated: () => logger.info({ tokenFile: settings.tokenFile }, 'token rotated'),
+    })
+  } catch (error) {
+    exitWithSettingsError(`--token-file (RELAY_TOKEN_FILE): ${(error as Error).message}`)
+  }
+  let kubeConfig: ReturnType<typeof loadKubeConfig>
+  try {
+    kubeConfig = loadKubeConfig({
+      kubeconfig: settings.kubeconfig,
+      masterUrl: settings.masterUrl,
+      inCluster: process.env.KUBERNETES_SERVICE_HOST !== undefined,
+    })
+    if (kubeConfig.getCurrentCluster() === null) throw new Error('no current cluster')
+  } catch (error) {
+    exitWithSettingsError(
+      `--kubeconfig (RELAY_KUBECONFIG) / --master-url (RELAY_MASTER_URL): cannot load the Kubernetes configuration: ${(error as Error).message}`,
+    )
+  }
+
+  const metrics = createRelayMetrics()
+  const relay = startRelay({
+    settings,
+    source: createConfigMapClient(kubeConfig, {
+      listTimeoutMs: 30_000,
+    }),
+    sink: createWorkerSink({
+      workerUrl: settings.workerUrl,
+      scope: settings.scope,
+      token: () => token.current(),
+    }),
+    postEvent: createEventPoster(kubeConfig),
+    parse: parseSidecarConfig,
+    clock: systemClock,
+    random: Math.random,
+    logger,
+    metrics,
+    instance: process.env.HOSTNAME ?? hostname(),
+  })
+  let lifecycle: Awaited<ReturnType<typeof startLifecycleServer>> | undefined
+  let shuttingDown = false
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) return
+    shuttingDown = true
+    const started = Date.now()
+    logger.info({ signal }, 'shutting down')
+    // Whatever happens below, the process is gone within 10 s of the signal.
+    setTimeout(() => process.exit(0), HARD_EXIT_MS).unref()
+    relay
+      .stop(SHUTDOWN_GRACE_MS)
+      .then(() => lifecycle?.close())
+      .catch((error: unknown) => logger.error({ error: String(error) }, 'shutdown error'))
+      .finally(() => {
+        logger.info({ durationMs: Date.now() - started }, 'stopped')
+        process.exit(0)
+      })
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+
+  try {
+    lifecycle = await startLifecycleServer({
+      port: settings.lifecyclePort,
+      registry: metrics.registry,
+      notReadyReason: () => relay.notReadyReason(),
+    })
+  } catch (error) {
+    logger.fatal(
+      { error: (error as Error).message, port: settings.lifecyclePort },
+      'lifecycle port unavailable (--lifecycle-port)',
+    )
+    await relay.stop(0)
+    process.exit(1)
+  }
+  logger.info({ port: lifecycle.port }, 'lifecycle server listening')
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'relay crashed')
+  process.exit(1)
+})

@@ -1,0 +1,245 @@
+import type { CoreV1Event } from '@kubernetes/client-node'
+import type { IngestResponse } from '../shared/ingest-api.ts'
+import type { Clock } from './clock.ts'
+import type { ConfigMapClient } from './configmap-client.ts'
+import { createConfigMapSource, type SourceNotice } from './configmap-source.ts'
+import { createDebouncer } from './debouncer.ts'
+import {
+  buildDesiredSet,
+  type ConfigMapRecord,
+  type ConfigParser,
+  type DesiredSet,
+  type InvalidConfig,
+} from './desired-set.ts'
+import { createEventReporter, formatProblem } from './event-reporter.ts'
+import { formatLabelSelector } from './label-selector.ts'
+import type { RelayLogger } from './logger.ts'
+import type { RelayMetrics } from './metrics.ts'
+import { createPushLoop, type PushReport, type PushSink } from './push-loop.ts'
+import type { RelaySettings } from './settings.ts'
+
+/** Everything the relay talks to, passed in so tests can swap any of it. */
+export interface RelayDeps {
+  readonly settings: RelaySettings
+  readonly source: ConfigMapClient
+  readonly sink: PushSink
+  readonly postEvent: (event: CoreV1Event) => Promise<void>
+  readonly parse: ConfigParser
+  readonly clock: Clock
+  readonly random: () => number
+  readonly logger: RelayLogger
+  readonly metrics: RelayMetrics
+  /** This relay's name in Events (the pod name). */
+  readonly instance: string
+}
+
+/** A running relay. */
+export interface Relay {
+  /** Undefined when ready; otherwise why not (for `/readyz`). */
+  notReadyReason(): string | undefined
+  /** Stops watching, then finishes or abandons the in-flight push within `graceMs`. */
+  stop(graceMs: number): Promise<void>
+}
+
+/** Wires source, debouncer, desired set, push loop, Events, logs and metrics, and starts watching. */
+export function startRelay(deps: RelayDeps): Relay {
+  const { settings, clock, logger, metrics } = deps
+  let stopping = false
+  let version = 0
+  let cached: { version: number; set: DesiredSet; records: ConfigMapRecord[] } | undefined
+  let earliestChange: number | undefined
+
+  const reporter = createEventReporter({
+    post: deps.postEvent,
+    now: () => new Date(clock.now()),
+    instance: deps.instance,
+    onNew: (origin, problem) =>
+      logger.warn({ ...describeProblem(problem), origin }, 'invalid config'),
+    onPosted: (problem) => logger.debug(describeProblem(problem), 'event posted'),
+    onError: (problem, message) =>
+      logger.warn({ ...describeProblem(problem), error: message }, 'event failed'),
+  })
+
+  const source = createConfigMapSource({
+    client: deps.source,
+    namespaces: settings.namespaces.all ? [undefined] : settings.namespaces.names,
+    labelSelector: formatLabelSelector(settings.labels),
+    clock,
+    random: deps.random,
+    idleTimeoutMs: settings.watchIdleTimeoutMs,
+    backoffMaxMs: settings.backoffMaxMs,
+    onChange: (at) => {
+      version += 1
+      earliestChange = Math.min(at, earliestChange ?? at)
+      debouncer.trigger()
+    },
+    onNotice: (notice) => logNotice(notice),
+  })
+
+  const currentSet = (): DesiredSet | undefined => {
+    if (!source.synced()) return undefined
+    if (cached?.version !== version) {
+      const records = source.snapshot()
+      const set = buildDesiredSet(records, deps.parse)
+      cached = { version, set, records }
+      reporter.report('relay', set.invalid)
+      metrics.configs.set({ state: 'valid' }, set.entries.length)
+      metrics.configs.set({ state: 'invalid' }, set.invalid.length)
+    }
+    return cached.set
+  }
+
+  const pushLoop = createPushLoop({
+    clock,
+    random: deps.random,
+    sink: deps.sink,
+    desired: currentSet,
+    resyncMs: settings.resyncMs,
+    backoffMaxMs: settings.backoffMaxMs,
+    // The Worker's clock only advances on I/O, so leave a margin over its 1 s rule.
+    minIntervalMs: 1100,
+    confirmAfterMs: 3000,
+    onReport: (report) => onPushReport(report),
+  })
+
+  const debouncer = createDebouncer({
+    delayMs: settings.debounceMs,
+    maxDelayMs: settings.debounceMaxMs,
+    clock,
+    fire: () => {
+      const at = earliestChange
+      earliestChange = undefined
+      pushLoop.request(at)
+    },
+  })
+
+  const logNotice = (notice: SourceNotice): void => {
+    switch (notice.kind) {
+      case 'listed':
+        logger.info({ namespace: notice.namespace, configMaps: notice.count }, 'configmaps listed')
+        return
+      case 'list failed':
+        logger.warn(
+          { namespace: notice.namespace, error: notice.message, retryInMs: notice.retryInMs },
+          'list failed',
+        )
+        return
+      case 'watch restarted':
+        metrics.watchRestarts.inc()
+        logger.warn(
+          {
+            namespace: notice.namespace,
+            reason: notice.reason,
+            error: notice.message,
+            retryInMs: notice.retryInMs,
+          },
+          'watch restarted',
+        )
+        return
+      default:
+        notice satisfies never
+    }
+  }
+
+  const onPushReport = (report: PushReport): void => {
+    const { outcome, set } = report
+    const common = {
+      configs: set.entries.length,
+      invalid: set.invalid.length,
+      attempt: report.attempt,
+      durationMs: report.durationMs,
+      forced: report.forced,
+    }
+    if (outcome.kind === 'error') {
+      metrics.pushes.inc({ outcome: 'error' })
+      logger.warn(
+        { ...common, status: outcome.status, error: outcome.message, retryInMs: report.retryInMs },
+        'push failed',
+      )
+      return
+    }
+    metrics.pushes.inc({ outcome: 'ok' })
+    metrics.lastSuccessfulPush.set(clock.now() / 1000)
+    if (report.latencyMs !== undefined) metrics.eventToPush.observe(report.latencyMs / 1000)
+    const rejected = workerRejections(outcome.response, cached?.records ?? [])
+    reporter.report('worker', rejected)
+    metrics.configs.set({ state: 'valid' }, set.entries.length - rejected.length)
+    metrics.configs.set({ state: 'invalid' }, set.invalid.length + rejected.length)
+    logger.info(
+      {
+        ...common,
+        rejected: rejected.length,
+        stored: outcome.response.stored?.length,
+        removed: outcome.response.removed?.length,
+        unchanged: outcome.response.unchanged,
+        latencyMs: report.latencyMs,
+      },
+      'push succeeded',
+    )
+  }
+
+  logger.info(
+    {
+      cluster: settings.cluster,
+      scope: settings.scope,
+      namespaces: settings.namespaces.all ? '*' : settings.namespaces.names.join(','),
+      labelSelector: formatLabelSelector(settings.labels),
+      workerUrl: settings.workerUrl,
+    },
+    'relay started',
+  )
+  source.start()
+
+  return {
+    notReadyReason: () => {
+      if (stopping) return 'shutting down'
+      const last = pushLoop.lastSuccessAt()
+      if (last === undefined) return 'no successful push yet'
+      const age = clock.now() - last
+      // A resync push only goes out while the source is in sync, so this covers both sides.
+      if (age > 2 * settings.resyncMs) return `last successful push ${Math.round(age / 1000)} s ago`
+      return undefined
+    },
+    stop: async (graceMs) => {
+      stopping = true
+      source.stop()
+      debouncer.cancel()
+      await pushLoop.stop(graceMs)
+    },
+  }
+}
+
+/** The Worker's rejections, located on the ConfigMaps they came from. */
+function workerRejections(
+  response: IngestResponse,
+  records: readonly ConfigMapRecord[],
+): InvalidConfig[] {
+  const problems: InvalidConfig[] = []
+  for (const result of response.results ?? []) {
+    if (result.status !== 'rejected' || result.source.kind !== 'ConfigMap') continue
+    const { namespace, name, key, resourceVersion } = result.source
+    const record = records.find((r) => r.namespace === namespace && r.name === name)
+    problems.push({
+      configMap: {
+        namespace,
+        name,
+        ...(record?.uid === undefined ? {} : { uid: record.uid }),
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      },
+      key,
+      ...(result.ref === undefined ? {} : { ref: result.ref }),
+      issues: result.issues,
+    })
+  }
+  return problems
+}
+
+function describeProblem(problem: InvalidConfig): Record<string, unknown> {
+  return {
+    namespace: problem.configMap.namespace,
+    configMap: problem.configMap.name,
+    key: problem.key,
+    ref: problem.ref,
+    message: formatProblem(problem),
+  }
+}

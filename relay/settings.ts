@@ -1,0 +1,219 @@
+import { Command, CommanderError } from 'commander'
+import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
+import { parseDuration } from './duration.ts'
+import { parseLabelSelector } from './label-selector.ts'
+
+/** Which namespaces the relay watches. */
+export type NamespaceSelection =
+  | { readonly all: true }
+  | { readonly all: false; readonly names: readonly string[] }
+
+/** The relay's validated settings. */
+export interface RelaySettings {
+  readonly cluster: string
+  /** The scope pushes go to: the cluster's own, or `shared` (the fleet scope). */
+  readonly scope: string
+  /** Worker base URL without a trailing slash. */
+  readonly workerUrl: string
+  readonly tokenFile: string
+  readonly namespaces: NamespaceSelection
+  readonly labels: Readonly<Record<string, string>>
+  readonly kubeconfig?: string
+  readonly masterUrl?: string
+  readonly lifecyclePort: number
+  readonly resyncMs: number
+  readonly debounceMs: number
+  readonly debounceMaxMs: number
+  readonly watchIdleTimeoutMs: number
+  readonly backoffMaxMs: number
+}
+
+/** A bad or missing setting; the message names the flag and its environment variable. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError'
+}
+
+/** Where defaults that live outside the command line come from. */
+export interface SettingsSources {
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** The namespace the pod runs in (service-account mount), or undefined outside a cluster. */
+  readonly podNamespace: () => string | undefined
+}
+
+interface FlagSpec {
+  readonly flag: string
+  readonly env: string
+  readonly description: string
+  readonly fallback?: string
+}
+
+// One table for flags, variables and defaults: the command line is a published contract.
+const FLAGS = {
+  cluster: { flag: 'cluster', env: 'RELAY_CLUSTER', description: 'cluster name (required)' },
+  workerUrl: { flag: 'worker-url', env: 'RELAY_WORKER_URL', description: 'Worker base URL' },
+  tokenFile: {
+    flag: 'token-file',
+    env: 'RELAY_TOKEN_FILE',
+    description: 'file with the sync token',
+  },
+  scope: {
+    flag: 'scope',
+    env: 'RELAY_SCOPE',
+    description: '"cluster" or "shared" (the fleet scope)',
+    fallback: 'cluster',
+  },
+  namespace: {
+    flag: 'configmap-namespace',
+    env: 'RELAY_CONFIGMAP_NAMESPACE',
+    description: 'namespace(s) to watch: a name, a comma list, or * (default: own namespace)',
+  },
+  labels: {
+    flag: 'configmap-labels',
+    env: 'RELAY_CONFIGMAP_LABELS',
+    description: 'label selector k=v[,k2=v2]',
+    fallback: 'app=k8s-sidecar-injector',
+  },
+  kubeconfig: { flag: 'kubeconfig', env: 'RELAY_KUBECONFIG', description: 'kubeconfig path' },
+  masterUrl: { flag: 'master-url', env: 'RELAY_MASTER_URL', description: 'API server URL' },
+  lifecyclePort: {
+    flag: 'lifecycle-port',
+    env: 'RELAY_LIFECYCLE_PORT',
+    description: 'port of /healthz, /readyz, /metrics',
+    fallback: '9000',
+  },
+  resync: { flag: 'resync', env: 'RELAY_RESYNC', description: 'full push period', fallback: '5m' },
+  debounce: {
+    flag: 'debounce',
+    env: 'RELAY_DEBOUNCE',
+    description: 'quiet time',
+    fallback: '250ms',
+  },
+  debounceMax: {
+    flag: 'debounce-max',
+    env: 'RELAY_DEBOUNCE_MAX',
+    description: 'longest debounce delay',
+    fallback: '2s',
+  },
+  watchIdleTimeout: {
+    flag: 'watch-idle-timeout',
+    env: 'RELAY_WATCH_IDLE_TIMEOUT',
+    description: 'replace a watch silent for this long',
+    fallback: '5m',
+  },
+  backoffMax: {
+    flag: 'backoff-max',
+    env: 'RELAY_BACKOFF_MAX',
+    description: 'longest retry delay',
+    fallback: '30s',
+  },
+} as const satisfies Record<string, FlagSpec>
+
+type FlagName = keyof typeof FLAGS
+
+const NAMESPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+
+/** Parses command-line flags (argv without node and script) and env; throws SettingsError. */
+export function readRelaySettings(
+  argv: readonly string[],
+  sources: SettingsSources,
+): RelaySettings {
+  const program = new Command('relay')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} })
+    .allowExcessArguments(false)
+  for (const spec of Object.values(FLAGS) as FlagSpec[]) {
+    program.option(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)
+  }
+  try {
+    program.parse([...argv], { from: 'user' })
+  } catch (error) {
+    const message = error instanceof CommanderError ? error.message : String(error)
+    throw new SettingsError(message.replace(/^error: /, ''))
+  }
+  const opts = program.opts<Record<string, string | undefined>>()
+  const raw = (name: FlagName): string | undefined => {
+    const spec: FlagSpec = FLAGS[name]
+    const key = spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+    const value = opts[key] ?? sources.env[spec.env]
+    return value === undefined || value.trim() === '' ? spec.fallback : value.trim()
+  }
+  const fail = (name: FlagName, problem: string): never => {
+    const spec: FlagSpec = FLAGS[name]
+    throw new SettingsError(`--${spec.flag} (${spec.env}): ${problem}`)
+  }
+  const required = (name: FlagName): string => raw(name) ?? fail(name, 'required')
+  const duration = (name: FlagName, minMs: number): number => {
+    const parsed = parseDuration(required(name))
+    if (!parsed.ok) return fail(name, parsed.message)
+    if (parsed.ms < minMs) return fail(name, `must be at least ${minMs}ms`)
+    return parsed.ms
+  }
+
+  const clusterText = required('cluster')
+  const parsedCluster = parseClusterName(clusterText)
+  if (!parsedCluster.ok) fail('cluster', `"${clusterText}": ${parsedCluster.message}`)
+  const cluster = clusterText
+  const scopeText = required('scope')
+  if (scopeText !== 'cluster' && scopeText !== SHARED_SCOPE) {
+    fail('scope', `"${scopeText}" must be "cluster" or "${SHARED_SCOPE}"`)
+  }
+  const workerUrl =
+    parseHttpUrl(required('workerUrl')) ?? fail('workerUrl', 'must be an http(s) URL')
+  const labels = parseLabelSelector(required('labels'))
+  if (!labels.ok) fail('labels', labels.message)
+  const port = Number(required('lifecyclePort'))
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    fail('lifecyclePort', `"${raw('lifecyclePort')}" is not a port number`)
+  }
+  const masterUrl = raw('masterUrl')
+  if (masterUrl !== undefined && parseHttpUrl(masterUrl) === undefined) {
+    fail('masterUrl', 'must be an http(s) URL')
+  }
+  const debounceMs = duration('debounce', 0)
+  const debounceMaxMs = duration('debounceMax', 0)
+  if (debounceMaxMs < debounceMs) fail('debounceMax', 'must not be shorter than --debounce')
+
+  return {
+    cluster,
+    scope: scopeText === SHARED_SCOPE ? SHARED_SCOPE : cluster,
+    workerUrl,
+    tokenFile: required('tokenFile'),
+    namespaces: readNamespaces(raw('namespace'), sources, fail),
+    labels: labels.ok ? labels.labels : {},
+    kubeconfig: raw('kubeconfig'),
+    masterUrl: masterUrl === undefined ? undefined : parseHttpUrl(masterUrl),
+    lifecyclePort: port,
+    resyncMs: duration('resync', 1000),
+    debounceMs,
+    debounceMaxMs,
+    watchIdleTimeoutMs: duration('watchIdleTimeout', 1000),
+    backoffMaxMs: duration('backoffMax', 100),
+  }
+}
+
+function readNamespaces(
+  text: string | undefined,
+  sources: SettingsSources,
+  fail: (name: FlagName, problem: string) => never,
+): NamespaceSelection {
+  const value = text ?? sources.podNamespace()
+  if (value === undefined) {
+    return fail('namespace', 'required outside a cluster (no service-account namespace file)')
+  }
+  if (value === '*') return { all: true }
+  const names = [...new Set(value.split(',').map((name) => name.trim()))]
+  for (const name of names) {
+    if (!NAMESPACE_NAME.test(name)) fail('namespace', `"${name}" is not a valid namespace name`)
+  }
+  return { all: false, names }
+}
+
+function parseHttpUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    return url.toString().replace(/\/+$/, '')
+  } catch {
+    return undefined
+  }
+}

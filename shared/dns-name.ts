@@ -1,0 +1,11 @@
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+/** Whether `text` is a DNS-1123 label (container, volume and config names): lowercase, <= 63. */
+export function isDnsLabel(text: string): boolean {
+  return text.length <= 63 && LABEL.test(text)
+}
+
+/** Whether `text` is a DNS-1123 subdomain (service account names): dot-separated labels, <= 253. */
+export function isDnsSubdomain(text: string): boolean {
+  return text.length <= 253 && text.split('.').every((part) => LABEL.test(part))
+}

@@ -1,0 +1,134 @@
+import type { JsonObject } from './json.ts'
+import { formatSidecarRef } from './sidecar-ref.ts'
+import type { ConfigLookup, SidecarConfig, SidecarRef } from './types.ts'
+
+/** How many `inherits` hops a chain may take, as in tumblr's injector. */
+export const MAX_INHERITANCE_DEPTH = 10
+
+/** The result of following a config's `inherits` chain. */
+export type ResolveResult =
+  | { ok: true; config: SidecarConfig; chain: readonly string[] }
+  | { ok: false; message: string }
+
+/**
+ * Follows `inherits` from `ref` to the root and merges parent-first, the child winning.
+ * `chain` lists `name:version` from `ref` to its furthest ancestor.
+ */
+export function resolveSidecarConfig(ref: SidecarRef, lookup: ConfigLookup): ResolveResult {
+  const start = lookup(ref)
+  if (start === undefined)
+    return { ok: false, message: `config "${formatSidecarRef(ref)}" not found` }
+  const chain = [formatSidecarRef(ref)]
+  const configs = [start]
+  let current = start
+  while (current.inherits !== undefined) {
+    const parentKey = formatSidecarRef(current.inherits)
+    if (chain.includes(parentKey)) {
+      return { ok: false, message: `inheritance cycle: ${[...chain, parentKey].join(' -> ')}` }
+    }
+    if (chain.length > MAX_INHERITANCE_DEPTH) {
+      return {
+        ok: false,
+        message: `inheritance deeper than ${MAX_INHERITANCE_DEPTH}: ${[...chain, parentKey].join(' -> ')}`,
+      }
+    }
+    const parent = lookup(current.inherits)
+    if (parent === undefined) {
+      return {
+        ok: false,
+        message: `config "${parentKey}" not found (inherited through ${[...chain, parentKey].join(' -> ')})`,
+      }
+    }
+    chain.push(parentKey)
+    configs.push(parent)
+    current = parent
+  }
+  let merged = configs[configs.length - 1] ?? start
+  for (let i = configs.length - 2; i >= 0; i--) {
+    const child = configs[i]
+    if (child !== undefined) merged = mergeSidecarConfigs(merged, child)
+  }
+  const clash = findNameClash(merged)
+  if (clash !== undefined) {
+    return { ok: false, message: `${clash} (after inheritance ${chain.join(' -> ')})` }
+  }
+  return { ok: true, config: merged, chain }
+}
+
+/**
+ * The references still to fetch before `resolveSidecarConfig` can run synchronously: `roots`
+ * and every parent reachable through `inherits` from what `fetched` holds (`undefined` = known
+ * missing). A caller fetches these, adds them, and asks again until the list is empty.
+ */
+export function findUnfetchedRefs(
+  roots: readonly SidecarRef[],
+  fetched: ReadonlyMap<string, SidecarConfig | undefined>,
+): SidecarRef[] {
+  const wanted = new Map<string, SidecarRef>()
+  const visit = (start: SidecarRef) => {
+    let ref: SidecarRef | undefined = start
+    // A cycle or an over-deep chain stops here; resolving reports it.
+    for (let hops = 0; ref !== undefined && hops <= MAX_INHERITANCE_DEPTH + 1; hops++) {
+      const key = formatSidecarRef(ref)
+      if (!fetched.has(key)) {
+        wanted.set(key, ref)
+        return
+      }
+      ref = fetched.get(key)?.inherits
+    }
+  }
+  for (const root of roots) visit(root)
+  return [...wanted.values()]
+}
+
+/** tumblr's `Merge`: lists merged by `name`, the child winning; hostAliases appended; child scalars win. */
+export function mergeSidecarConfigs(parent: SidecarConfig, child: SidecarConfig): SidecarConfig {
+  const serviceAccountName = child.serviceAccountName ?? parent.serviceAccountName
+  const hostNetwork = child.hostNetwork ?? parent.hostNetwork
+  const hostPID = child.hostPID ?? parent.hostPID
+  return {
+    name: child.name,
+    version: child.version,
+    containers: mergeByName(parent.containers, child.containers),
+    initContainers: mergeByName(parent.initContainers, child.initContainers),
+    volumes: mergeByName(parent.volumes, child.volumes),
+    volumeMounts: mergeByName(parent.volumeMounts, child.volumeMounts),
+    env: mergeByName(parent.env, child.env),
+    hostAliases: [...parent.hostAliases, ...child.hostAliases],
+    imagePullSecrets: mergeByName(parent.imagePullSecrets, child.imagePullSecrets),
+    ...(hostNetwork === undefined ? {} : { hostNetwork }),
+    ...(hostPID === undefined ? {} : { hostPID }),
+    ...(serviceAccountName === undefined ? {} : { serviceAccountName }),
+    annotations: { ...parent.annotations, ...child.annotations },
+    labels: { ...parent.labels, ...child.labels },
+  }
+}
+
+/** Parent entries in place (replaced by a child's of the same name), then the child's new ones. */
+function mergeByName(parent: readonly JsonObject[], child: readonly JsonObject[]): JsonObject[] {
+  const byName = new Map<string, JsonObject>()
+  for (const entry of child) {
+    if (typeof entry.name === 'string') byName.set(entry.name, entry)
+  }
+  const used = new Set<string>()
+  const merged = parent.map((entry) => {
+    const name = entry.name
+    const replacement = typeof name === 'string' ? byName.get(name) : undefined
+    if (replacement === undefined || typeof name !== 'string') return entry
+    used.add(name)
+    return replacement
+  })
+  for (const entry of child) {
+    if (typeof entry.name !== 'string' || !used.has(entry.name)) merged.push(entry)
+  }
+  return merged
+}
+
+/** A container name used both in containers and initContainers after merging, if any. */
+function findNameClash(config: SidecarConfig): string | undefined {
+  const names = new Set(config.containers.map((c) => c.name))
+  const clash = config.initContainers.find((c) => names.has(c.name))
+  return clash === undefined
+    ? undefined
+    : `container name "${String(clash.name)}" is used by both containers and initContainers`
+}

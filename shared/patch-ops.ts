@@ -1,0 +1,114 @@
+import type { Injection } from './injection.ts'
+import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, ownMember } from './json.ts'
+import { escapePointerToken } from './json-pointer.ts'
+import type { PatchOp } from './types.ts'
+
+/** Adds map keys the pod lacks (never overriding); creates the map when absent. Returns whether it did. */
+export function addKeys(
+  ops: PatchOp[],
+  path: string,
+  existing: JsonObject | undefined,
+  wanted: ReadonlyMap<string, string>,
+): boolean {
+  const missing = [...wanted].filter(
+    ([key]) => existing === undefined || !Object.hasOwn(existing, key),
+  )
+  if (missing.length === 0) return false
+  if (existing === undefined) {
+    const value: JsonObject = {}
+    for (const [key, item] of missing) define(value, key, item)
+    ops.push({ op: 'add', path, value })
+    return true
+  }
+  for (const [key, item] of missing) {
+    ops.push({ op: 'add', path: `${path}/${escapePointerToken(key)}`, value: item })
+  }
+  return false
+}
+
+/** Appends named entries the list lacks; creates the list when absent (no `/-` into nothing). */
+export function addNamed(
+  ops: PatchOp[],
+  path: string,
+  existing: JsonValue | undefined,
+  wanted: readonly JsonObject[],
+): void {
+  const names = namesOf(existing)
+  appendAll(
+    ops,
+    path,
+    existing,
+    wanted.filter((entry) => !names.has(entry.name)),
+  )
+}
+
+/** Appends host aliases not already there (deep-equal), so injecting twice adds nothing. */
+export function addAliases(
+  ops: PatchOp[],
+  existing: JsonValue | undefined,
+  wanted: readonly JsonObject[],
+): void {
+  const known = Array.isArray(existing) ? existing : []
+  const fresh = wanted.filter((alias) => !known.some((k) => jsonEqual(k, alias)))
+  appendAll(ops, '/spec/hostAliases', existing, fresh)
+}
+
+/** Appends items to a list, or creates the list with them when it is absent. */
+export function appendAll(
+  ops: PatchOp[],
+  path: string,
+  existing: JsonValue | undefined,
+  items: readonly JsonValue[],
+): void {
+  if (items.length === 0) return
+  if (!Array.isArray(existing)) {
+    ops.push({ op: 'add', path, value: [...items] })
+    return
+  }
+  for (const item of items) ops.push({ op: 'add', path: `${path}/-`, value: item })
+}
+
+/** An injected container with the configs' env and mounts it does not define itself. */
+export function withShared(container: JsonObject, injection: Injection): JsonObject {
+  const env = merged(container.env, injection.env)
+  const mounts = merged(container.volumeMounts, injection.volumeMounts)
+  if (env === undefined && mounts === undefined) return container
+  const result: JsonObject = { ...container }
+  if (env !== undefined) define(result, 'env', env)
+  if (mounts !== undefined) define(result, 'volumeMounts', mounts)
+  return result
+}
+
+function merged(
+  own: JsonValue | undefined,
+  shared: readonly JsonObject[],
+): JsonValue[] | undefined {
+  const names = namesOf(own)
+  const extra = shared.filter((entry) => !names.has(entry.name))
+  if (extra.length === 0) return undefined
+  return [...(Array.isArray(own) ? own : []), ...extra]
+}
+
+function namesOf(list: JsonValue | undefined): Set<JsonValue | undefined> {
+  const names = new Set<JsonValue | undefined>()
+  if (Array.isArray(list)) {
+    for (const entry of list) if (isJsonObject(entry)) names.add(ownMember(entry, 'name'))
+  }
+  return names
+}
+
+/** An own member that is an object, else `undefined`. */
+export function objectAt(object: JsonObject, key: string): JsonObject | undefined {
+  const value = ownMember(object, key)
+  return isJsonObject(value) ? value : undefined
+}
+
+/** Defines a member without ever invoking the `__proto__` setter. */
+function define(object: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(object, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
+}

@@ -1,0 +1,221 @@
+import {
+  checkContainers,
+  checkEnv,
+  checkForbiddenKeys,
+  checkObjectList,
+  checkVolumeMounts,
+  checkVolumes,
+  FORBIDDEN_KEYS,
+  type IssueSink,
+} from './config-check.ts'
+import { isDnsSubdomain } from './dns-name.ts'
+import { findHostAccess } from './host-access.ts'
+import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
+import { checkMetadataMap } from './metadata-map.ts'
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.ts'
+import { suggestKey } from './key-suggestion.ts'
+import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
+import type { ConfigIssue, HostAccessFinding, SidecarConfig, SidecarRef } from './types.ts'
+import { readYamlDocument } from './yaml-document.ts'
+
+export type { ParseLimits } from './parse-limits.ts'
+export { DEFAULT_PARSE_LIMITS } from './parse-limits.ts'
+export { formatConfigIssue } from './config-check.ts'
+
+/** A parsed config with its host access, or the issues that make it unusable. */
+export type ConfigParseResult =
+  | { ok: true; config: SidecarConfig; hostAccess: readonly HostAccessFinding[] }
+  | { ok: false; ref?: string; issues: readonly ConfigIssue[] }
+
+/** Top-level fields: tumblr's, `version` (as a separate key), and pod metadata to add. */
+const FIELDS = [
+  'name',
+  'version',
+  'inherits',
+  'containers',
+  'initContainers',
+  'volumes',
+  'volumeMounts',
+  'env',
+  'hostAliases',
+  'hostNetwork',
+  'hostPID',
+  'serviceAccountName',
+  'imagePullSecrets',
+  'annotations',
+  'labels',
+] as const
+const FIELD_SET: ReadonlySet<string> = new Set(FIELDS)
+
+/** Parses one sidecar config from YAML or JSON text, within `limits`, and validates it. */
+export function parseSidecarConfig(text: string, limits?: Partial<ParseLimits>): ConfigParseResult {
+  const read = readYamlDocument(text, { ...DEFAULT_PARSE_LIMITS, ...limits })
+  if (!read.ok) return { ok: false, issues: read.issues }
+  return validateSidecarConfig(read.value)
+}
+
+/** Validates an already decoded config (e.g. JSON from storage) exactly as `parseSidecarConfig` does. */
+export function validateSidecarConfig(value: JsonValue): ConfigParseResult {
+  if (!isJsonObject(value)) {
+    return { ok: false, issues: [{ path: '', message: 'a config must be a map of fields' }] }
+  }
+  const issues: ConfigIssue[] = []
+  const report: IssueSink = (path, message) => {
+    issues.push({ path, message })
+  }
+  checkForbiddenKeys(value, '', report)
+  for (const key of Object.keys(value)) {
+    if (FIELD_SET.has(key) || FORBIDDEN_KEYS.has(key)) continue
+    const suggestion = suggestKey(key, FIELDS)
+    report(
+      key,
+      suggestion === undefined
+        ? `unknown field; valid fields are ${FIELDS.join(', ')}`
+        : `unknown field; did you mean ${suggestion}?`,
+    )
+  }
+  const ref = readRef(value, report)
+  const inherits = readInherits(value, ref, report)
+  const names = new Map<string, string>()
+  const containers = checkContainers(value.containers, 'containers', names, report)
+  const initContainers = checkContainers(value.initContainers, 'initContainers', names, report)
+  const config: SidecarConfig = {
+    name: ref?.name ?? '',
+    version: ref?.version ?? '',
+    ...(inherits === undefined ? {} : { inherits }),
+    containers,
+    initContainers,
+    volumes: checkVolumes(value.volumes, 'volumes', report),
+    volumeMounts: checkVolumeMounts(value.volumeMounts, 'volumeMounts', report),
+    env: checkEnv(value.env, 'env', report),
+    hostAliases: checkHostAliases(value.hostAliases, report),
+    imagePullSecrets: checkPullSecrets(value.imagePullSecrets, report),
+    ...optionalBoolean(value, 'hostNetwork', report),
+    ...optionalBoolean(value, 'hostPID', report),
+    ...readServiceAccount(value, report),
+    annotations: checkMetadataMap(value.annotations, 'annotations', false, report),
+    labels: checkMetadataMap(value.labels, 'labels', true, report),
+  }
+  if (issues.length > 0 || ref === undefined) {
+    const shown = capIssues(issues)
+    return ref === undefined
+      ? { ok: false, issues: shown }
+      : { ok: false, ref: formatSidecarRef(ref), issues: shown }
+  }
+  return { ok: true, config, hostAccess: findHostAccess(config) }
+}
+
+/** Issues reported per config at most; a broken document can yield thousands, and people read these. */
+export const MAX_ISSUES = 50
+
+function capIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  if (issues.length <= MAX_ISSUES) return issues
+  const more = { path: '', message: `${issues.length - MAX_ISSUES} more issues not shown` }
+  return [...issues.slice(0, MAX_ISSUES), more]
+}
+
+function readRef(value: JsonObject, report: IssueSink): SidecarRef | undefined {
+  const name = value.name
+  if (name === undefined || name === null || name === '') {
+    report('name', 'required')
+    return undefined
+  }
+  if (typeof name !== 'string') {
+    report('name', 'must be a string')
+    return undefined
+  }
+  const parsed = parseSidecarRef(name)
+  if (!parsed.ok) {
+    report('name', parsed.message)
+    return undefined
+  }
+  const version = value.version
+  if (version === undefined || version === null) return parsed.ref
+  if (typeof version !== 'string') {
+    report('version', 'must be a string (quote numbers: "1.0")')
+    return undefined
+  }
+  const versioned = parseSidecarRef(`${parsed.ref.name}:${version}`)
+  if (!versioned.ok) {
+    report('version', versioned.message)
+    return undefined
+  }
+  if (name.includes(':') && versioned.ref.version !== parsed.ref.version) {
+    report('version', `"${version}" contradicts the version in name "${name}"`)
+    return undefined
+  }
+  return versioned.ref
+}
+
+function readInherits(
+  value: JsonObject,
+  ref: SidecarRef | undefined,
+  report: IssueSink,
+): SidecarRef | undefined {
+  const inherits = value.inherits
+  if (inherits === undefined || inherits === null || inherits === '') return undefined
+  if (typeof inherits !== 'string') {
+    report('inherits', 'must be a string: name[:version]')
+    return undefined
+  }
+  const parsed = parseSidecarRef(inherits)
+  if (!parsed.ok) {
+    report('inherits', parsed.message)
+    return undefined
+  }
+  if (ref !== undefined && formatSidecarRef(ref) === formatSidecarRef(parsed.ref)) {
+    report('inherits', `a config cannot inherit itself (${formatSidecarRef(ref)})`)
+  }
+  return parsed.ref
+}
+
+function checkHostAliases(value: JsonValue | undefined, report: IssueSink): JsonObject[] {
+  const aliases = checkObjectList(value, 'hostAliases', report)
+  aliases.forEach((alias, i) => {
+    const at = `hostAliases[${i}]`
+    if (typeof alias.ip !== 'string' || alias.ip === '') report(`${at}.ip`, 'required')
+    const hostnames = alias.hostnames
+    if (hostnames === undefined) return
+    if (!Array.isArray(hostnames) || hostnames.some((h) => typeof h !== 'string')) {
+      report(`${at}.hostnames`, 'must be a list of strings')
+    }
+  })
+  return aliases
+}
+
+function checkPullSecrets(value: JsonValue | undefined, report: IssueSink): JsonObject[] {
+  const secrets = checkObjectList(value, 'imagePullSecrets', report)
+  const seen = new Set<string>()
+  secrets.forEach((secret, i) => {
+    const at = `imagePullSecrets[${i}].name`
+    const name = secret.name
+    if (typeof name !== 'string' || name === '') report(at, 'required')
+    else if (seen.has(name)) report(at, `duplicate imagePullSecret "${name}"`)
+    else seen.add(name)
+  })
+  return secrets
+}
+
+function optionalBoolean(
+  value: JsonObject,
+  field: 'hostNetwork' | 'hostPID',
+  report: IssueSink,
+): { hostNetwork?: boolean } | { hostPID?: boolean } {
+  const flag = value[field]
+  if (flag === undefined || flag === null) return {}
+  if (typeof flag !== 'boolean') {
+    report(field, 'must be true or false')
+    return {}
+  }
+  return { [field]: flag }
+}
+
+function readServiceAccount(value: JsonObject, report: IssueSink): { serviceAccountName?: string } {
+  const name = value.serviceAccountName
+  if (name === undefined || name === null || name === '') return {}
+  if (typeof name !== 'string' || !isDnsSubdomain(name)) {
+    report('serviceAccountName', 'must be a DNS subdomain name (a-z, 0-9, "-", ".")')
+    return {}
+  }
+  return { serviceAccountName: name }
+}

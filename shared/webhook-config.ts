@@ -1,0 +1,85 @@
+import type { JsonObject } from './json.ts'
+
+/** What the MutatingWebhookConfiguration of one cluster is built from. */
+export interface WebhookConfigOptions {
+  /** Base URL of the Worker, `https://...`, without a trailing slash. */
+  readonly workerUrl: string
+  readonly cluster: string
+  readonly admitToken: string
+  /** Annotation prefix, e.g. `injector.tumblr.com`; must be a DNS subdomain. */
+  readonly annotationNamespace: string
+  /** Namespaces whose pods the API server never sends, in order, without duplicates. */
+  readonly excludedNamespaces: readonly string[]
+}
+
+/** CEL that is true when the pod asks for injection: the request annotation is present. */
+export function requestCondition(annotationNamespace: string): string {
+  const key = `'${annotationNamespace}/request'`
+  return `has(object.metadata.annotations) && ${key} in object.metadata.annotations`
+}
+
+/** CEL that is true unless the pod is already marked `injected` (case-insensitive, as the engine). */
+export function notInjectedCondition(annotationNamespace: string): string {
+  const key = `'${annotationNamespace}/status'`
+  // lowerAscii comes from the CEL strings extension, available in every Kubernetes version with CEL.
+  return (
+    `!has(object.metadata.annotations) || !(${key} in object.metadata.annotations) || ` +
+    `object.metadata.annotations[${key}].lowerAscii() != 'injected'`
+  )
+}
+
+/** Builds the admissionregistration.k8s.io/v1 MutatingWebhookConfiguration for one cluster. */
+export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
+  const url = `${options.workerUrl}/v1/admit/${options.cluster}/${options.admitToken}`
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: {
+      name: 'sidecar-injector',
+      labels: {
+        'app.kubernetes.io/name': 'sidecar-injector',
+        'sidecar-injector/cluster': options.cluster,
+      },
+    },
+    webhooks: [
+      {
+        name: `inject.${options.annotationNamespace}`,
+        admissionReviewVersions: ['v1'],
+        // The Worker's certificate is publicly trusted, so no caBundle is needed.
+        clientConfig: { url },
+        rules: [
+          {
+            operations: ['CREATE'],
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            resources: ['pods'],
+            scope: 'Namespaced',
+          },
+        ],
+        namespaceSelector: {
+          matchExpressions: [
+            {
+              key: 'kubernetes.io/metadata.name',
+              operator: 'NotIn',
+              values: [...options.excludedNamespaces],
+            },
+          ],
+        },
+        // Filtered in the API server, so pods that do not ask for a sidecar never leave the cluster.
+        matchConditions: [
+          { name: 'requests-injection', expression: requestCondition(options.annotationNamespace) },
+          {
+            name: 'not-yet-injected',
+            expression: notInjectedCondition(options.annotationNamespace),
+          },
+        ],
+        // A sidecar is never worth blocking a pod: admit it unchanged when the Worker is unreachable.
+        failurePolicy: 'Ignore',
+        sideEffects: 'None',
+        timeoutSeconds: 5,
+        reinvocationPolicy: 'Never',
+        matchPolicy: 'Equivalent',
+      },
+    ],
+  }
+}

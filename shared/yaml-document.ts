@@ -1,0 +1,227 @@
+import {
+  type Document,
+  type ScalarTag,
+  type Tags,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  parseAllDocuments,
+} from 'yaml'
+import { FORBIDDEN_KEYS } from './config-check.ts'
+import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
+import type { ParseLimits } from './parse-limits.ts'
+import { utf8Length } from './parse-limits.ts'
+import type { ConfigIssue } from './types.ts'
+
+/** The result of reading one YAML (or JSON) document. */
+export type YamlReadResult =
+  | { readonly ok: true; readonly value: JsonValue }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
+
+class ReadFailure extends Error {
+  readonly path: string
+  constructor(path: string, message: string) {
+    super(message)
+    this.path = path
+  }
+}
+
+/** Reads exactly one YAML document as plain JSON data, within `limits`. JSON is YAML 1.2. */
+export function readYamlDocument(text: string, limits: ParseLimits): YamlReadResult {
+  const bytes = utf8Length(text)
+  if (bytes > limits.maxBytes) {
+    return fail('', `document is ${bytes} bytes; the limit is ${limits.maxBytes}`)
+  }
+  // The parser recurses per flow level, so deep `[[[[` is refused before it runs.
+  const flowDepth = maxFlowDepth(text)
+  if (flowDepth > limits.maxDepth) {
+    return fail('', `nesting is deeper than ${limits.maxDepth} levels`)
+  }
+  const documents = parseAllDocuments(text, {
+    // YAML 1.1 as Kubernetes and tumblr read it (`defaultMode: 0644` is octal), without the
+    // 1.1 types no Kubernetes reader has: timestamps and `1:30` stay strings.
+    version: '1.1',
+    customTags: keepKubernetesTags,
+    uniqueKeys: true,
+  })
+  if (documents.length === 0) return fail('', 'document is empty')
+  if (documents.length > 1) {
+    return fail('', `found ${documents.length} YAML documents; a config is exactly one document`)
+  }
+  const [document] = documents
+  if (document === undefined) return fail('', 'document is empty')
+  const errors = [...document.errors, ...document.warnings]
+  if (errors.length > 0) {
+    return {
+      ok: false,
+      issues: errors.map((error) => ({ path: '', message: describeYamlError(error) })),
+    }
+  }
+  if (document.contents === null) return fail('', 'document is empty')
+  try {
+    const state = { document, aliases: 0, limits }
+    return { ok: true, value: toJson(document.contents, '', 1, state) }
+  } catch (error) {
+    if (error instanceof ReadFailure) return fail(error.path, error.message)
+    throw error
+  }
+}
+
+const KEPT_TAGS = new Set(['map', 'seq', 'str', 'null', 'bool', 'int', 'float', 'binary', 'merge'])
+
+// The `yaml` package's 1.1 floats accept `E0` and `.` (no digits), which then read as NaN; these
+// need a digit, as in go-yaml, so an env var named `E1` stays a string.
+const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/
+const FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/
+
+function keepKubernetesTags(tags: Tags): Tags {
+  const kept: Tags = []
+  for (const tag of tags) {
+    if (typeof tag === 'string') {
+      if (KEPT_TAGS.has(tag)) kept.push(tag)
+      continue
+    }
+    const name = tag.tag.replace('tag:yaml.org,2002:', '')
+    if (!KEPT_TAGS.has(name) || tag.format === 'TIME') continue
+    const scalar = tag as ScalarTag
+    const test = name === 'float' ? scalar.test : undefined
+    if (test !== undefined && !test.test('.inf') && !test.test('.nan')) {
+      kept.push({ ...scalar, test: scalar.format === 'EXP' ? FLOAT_EXP : FLOAT })
+    } else kept.push(tag)
+  }
+  return kept
+}
+
+function fail(path: string, message: string): YamlReadResult {
+  return { ok: false, issues: [{ path, message }] }
+}
+
+function describeYamlError(error: {
+  message: string
+  code: string
+  linePos?: [{ line: number; col: number }] | [{ line: number; col: number }, unknown]
+}): string {
+  // The first line ends with the position: `... at line 3, column 5:`.
+  const first = (error.message.split('\n')[0] ?? error.message).replace(/:$/, '')
+  if (error.code === 'RESOURCE_EXHAUSTION') return `YAML is too deeply nested: ${first}`
+  return `invalid YAML: ${first}`
+}
+
+interface WalkState {
+  readonly document: Document.Parsed
+  aliases: number
+  readonly limits: ParseLimits
+}
+
+function toJson(node: Node | null, path: string, depth: number, state: WalkState): JsonValue {
+  if (node === null) return null
+  if (isAlias(node)) {
+    state.aliases++
+    if (state.aliases > state.limits.maxAliasCount) {
+      throw new ReadFailure(path, `more than ${state.limits.maxAliasCount} YAML aliases`)
+    }
+    const target = node.resolve(state.document)
+    if (target === undefined) throw new ReadFailure(path, `unknown YAML alias *${node.source}`)
+    return toJson(target, path, depth, state)
+  }
+  if (isScalar(node)) return scalarToJson(node.value, path)
+  if (depth > state.limits.maxDepth) {
+    throw new ReadFailure(path, `nesting is deeper than ${state.limits.maxDepth} levels`)
+  }
+  if (isSeq(node)) {
+    return node.items.map((item, i) =>
+      toJson(item as Node | null, `${path}[${i}]`, depth + 1, state),
+    )
+  }
+  if (isMap(node)) {
+    const object: JsonObject = {}
+    const merged: JsonObject[] = []
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null
+      if (isMergeKey(keyNode)) {
+        merged.push(...mergeSources(pair.value as Node | null, path, depth, state))
+        continue
+      }
+      const key = keyText(keyNode, path)
+      const childPath = path === '' ? key : `${path}.${key}`
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new ReadFailure(childPath, `key "${key}" is not allowed`)
+      }
+      object[key] = toJson(pair.value as Node | null, childPath, depth + 1, state)
+    }
+    // `<<` merges: keys written in the map win, then earlier sources over later ones.
+    for (const source of merged) {
+      for (const [key, value] of Object.entries(source)) {
+        if (!Object.hasOwn(object, key)) object[key] = value
+      }
+    }
+    return object
+  }
+  throw new ReadFailure(path, 'unsupported YAML node')
+}
+
+function isMergeKey(node: Node | null): boolean {
+  return node !== null && isScalar(node) && typeof node.value === 'symbol'
+}
+
+/** The maps a `<<` key merges: one map or a list of maps, usually aliases. */
+function mergeSources(
+  node: Node | null,
+  path: string,
+  depth: number,
+  state: WalkState,
+): JsonObject[] {
+  const value = toJson(node, path, depth, state)
+  const sources = Array.isArray(value) ? value : [value]
+  return sources.map((source) => {
+    if (!isJsonObject(source))
+      throw new ReadFailure(path, '"<<" must merge a map or a list of maps')
+    return source
+  })
+}
+
+function keyText(node: Node | null, path: string): string {
+  if (node !== null && isScalar(node)) {
+    const value = node.value
+    if (typeof value === 'string') return value
+    // Kubernetes' YAML reader turns plain non-string keys (`80:`, `true:`) into strings too.
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  }
+  throw new ReadFailure(path, 'map keys must be strings')
+}
+
+function scalarToJson(value: unknown, path: string): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new ReadFailure(path, 'number must be finite')
+    return value
+  }
+  throw new ReadFailure(path, 'value is not plain JSON data (string, number, boolean or null)')
+}
+
+/** Deepest nesting of `[` and `{` outside quotes and comments; a cheap upper bound for flow YAML. */
+function maxFlowDepth(text: string): number {
+  let depth = 0
+  let max = 0
+  let quote = ''
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quote !== '') {
+      if (c === '\\' && quote === '"') i++
+      else if (c === quote) quote = ''
+      continue
+    }
+    if (c === '"' || c === "'") quote = c
+    else if (c === '#') {
+      const end = text.indexOf('\n', i)
+      if (end < 0) break
+      i = end
+    } else if (c === '[' || c === '{') {
+      depth++
+      if (depth > max) max = depth
+    } else if ((c === ']' || c === '}') && depth > 0) depth--
+  }
+  return max
+}

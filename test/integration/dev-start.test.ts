@@ -1,0 +1,92 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { deriveClusterTokens } from '../../shared/cluster-token.ts'
+import { freePort } from '../support/free-port.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+const run = promisify(execFile)
+
+let child: ChildProcess | undefined
+let dir: string | undefined
+
+afterEach(async () => {
+  if (child?.pid !== undefined && child.exitCode === null) {
+    const exited = new Promise((r) => child?.once('exit', r))
+    process.kill(-child.pid, 'SIGKILL')
+    await exited
+  }
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Starts `npm start`'s script on its own port, state and vars file; resolves once it is ready. */
+async function startDev(port: number, state: string, varsFile: string) {
+  const node = join(root, 'node_modules/.bin/node')
+  const args = [
+    'scripts/dev.ts',
+    '--port',
+    String(port),
+    '--persist-to',
+    state,
+    '--vars-file',
+    varsFile,
+  ]
+  const proc = spawn(node, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  child = proc
+  let output = ''
+  proc.stdout?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  proc.stderr?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  const deadline = Date.now() + 100_000
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (proc.exitCode !== null) throw new Error(`dev script exited early:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`dev script not ready in time:\n${output}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return { proc, output: () => output }
+}
+
+describe('npm start (scripts/dev.ts)', () => {
+  it('creates a secret, loads the examples and prints a curl line that shows the injected patch', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dev-start-'))
+    const varsFile = join(dir, 'dev.vars')
+    const port = await freePort()
+    const { proc, output } = await startDev(port, join(dir, 'state'), varsFile)
+
+    const secret = /^INJECTOR_SECRET=(.+)$/m.exec(readFileSync(varsFile, 'utf8'))?.[1] ?? ''
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const { admit } = await deriveClusterTokens(secret, 'local', crypto.subtle)
+    expect(output()).toContain(`http://127.0.0.1:${port}/v1/admit/local/${admit}`)
+    expect(output()).toContain('scope shared: base:v1, metrics:v1')
+    expect(output()).toContain('scope local: logger:v1')
+    expect(output()).not.toContain(secret)
+
+    // Run the printed line as a user would paste it.
+    const curl = output()
+      .split('\n')
+      .find((line) => line.trim().startsWith('curl '))
+    expect(curl).toBeDefined()
+    const { stdout } = await run('sh', ['-c', curl ?? ''], { cwd: root })
+    const response = JSON.parse(stdout) as {
+      allowed: boolean
+      patch: { op: string; path: string; value: { name?: string } }[]
+    }
+    expect(response.allowed).toBe(true)
+    const added = response.patch
+      .filter((op) => op.path === '/spec/containers/-')
+      .map((op) => op.value.name)
+    expect(added).toEqual(['logger', 'statsd-exporter'])
+
+    // Ctrl-C reaches wrangler, and the script exits cleanly with it.
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
+    if (proc.pid !== undefined) process.kill(proc.pid, 'SIGINT')
+    expect(await exited).toBe(0)
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
+  })
+})

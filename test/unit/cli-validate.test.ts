@@ -1,0 +1,141 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../support/cli-run.ts'
+
+const scratch = mkdtempSync(join(tmpdir(), 'cli-validate-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function write(name: string, text: string): string {
+  const path = join(scratch, name)
+  mkdirSync(join(path, '..'), { recursive: true })
+  writeFileSync(path, text)
+  return path
+}
+
+const configMaps = write(
+  'manifests/sidecars.yaml',
+  `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: sidecars
+  namespace: platform
+  labels: { app: k8s-sidecar-injector }
+data:
+  good: |
+    name: good:v1
+    containers: [{ name: helper, image: busybox }]
+  bad: |
+    name: bad
+    containers: [{ image: busybox }]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: nginx-conf
+  namespace: platform
+data:
+  nginx.conf: "not a sidecar config"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+---
+name: plain
+env: [{ name: A, value: b }]
+`,
+)
+
+describe('validate', () => {
+  it('accepts the example configs and the relay example ConfigMap', async () => {
+    const run = await runCli(['validate', 'examples/configs/'])
+    expect(run).toEqual({ code: 0, stdout: '3 configs checked: all valid\n', stderr: '' })
+    const relay = await runCli(['validate', 'deploy/relay/'])
+    expect(relay.code).toBe(0)
+    expect(relay.stdout).toMatch(/^1 config checked \(\d+ other objects skipped\): all valid\n$/)
+  })
+
+  it('prints file: path: problem for each issue and exits 1', async () => {
+    const run = await runCli(['validate', 'docs/examples/broken.yaml'])
+    expect(run.code).toBe(1)
+    expect(run.stdout.split('\n')).toEqual([
+      'docs/examples/broken.yaml: contaners: unknown field; did you mean containers?',
+      'docs/examples/broken.yaml: name: "Logger:v1:extra" has more than one ":"; expected name[:version]',
+      'docs/examples/broken.yaml: env[0].name: required',
+      '',
+    ])
+    expect(run.stderr).toBe('error: 1 config checked: 3 problems\n')
+  })
+
+  it('reads every key of labelled ConfigMaps and plain configs in a multi-document file', async () => {
+    const run = await runCli(['validate', configMaps])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe(`${configMaps}[platform/sidecars:bad]: containers[0].name: required\n`)
+    expect(run.stderr).toBe('error: 3 configs checked (2 other objects skipped): 1 problem\n')
+  })
+
+  it('selects ConfigMaps by --configmap-labels, as the relay does', async () => {
+    const run = await runCli(['validate', configMaps, '--configmap-labels', 'team=none'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe('1 config checked (3 other objects skipped): all valid\n')
+    const bad = await runCli(['validate', configMaps, '--configmap-labels', 'no value'])
+    expect(bad.stderr).toBe('error: --configmap-labels: "no value" is not key=value\n')
+  })
+
+  it('reads a kubectl List of ConfigMaps and JSON files', async () => {
+    const list = write(
+      'list.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'a', labels: { app: 'k8s-sidecar-injector' } },
+            data: { one: '{"name": "one"}', two: '{"name": "two", "hostPID": "yes"}' },
+          },
+        ],
+      }),
+    )
+    const run = await runCli(['validate', list])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(`${list}[default/a:two]: hostPID: `)
+    expect(run.stderr).toBe('error: 2 configs checked: 1 problem\n')
+  })
+
+  it('reports a duplicate name:version across files, as the Worker rejects it', async () => {
+    const copy = write('dup/logger.yaml', 'name: logger:v1\n')
+    const run = await runCli(['validate', 'examples/configs/logger.yaml', copy])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe(
+      `${copy}: name: "logger:v1" is also defined in examples/configs/logger.yaml\n`,
+    )
+  })
+
+  it('refuses host access unless --allow-host-access', async () => {
+    const file = write('host.yaml', 'name: netdebug\nhostNetwork: true\n')
+    const refused = await runCli(['validate', file])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe(
+      `${file}: hostNetwork: hostNetwork is host access, refused unless the Worker sets INJECTOR_ALLOW_HOST_ACCESS=true\n`,
+    )
+    const allowed = await runCli(['validate', '--allow-host-access', file])
+    expect(allowed.code).toBe(0)
+  })
+
+  it('reports a YAML syntax error with the document it is in', async () => {
+    const file = write('syntax.yaml', 'name: ok\n---\nname: [unclosed\n')
+    const run = await runCli(['validate', file])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`^${file}#2: .+\\n$`))
+  })
+
+  it('fails when a folder holds no configs', async () => {
+    mkdirSync(join(scratch, 'empty'))
+    const run = await runCli(['validate', join(scratch, 'empty')])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(`error: no sidecar configs found in ${join(scratch, 'empty')}\n`)
+  })
+})

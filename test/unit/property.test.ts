@@ -1,0 +1,238 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decideAdmission } from '../../shared/decision.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
+import type { JsonObject, JsonValue } from '../../shared/json.ts'
+import { buildPatch, SERVICE_ACCOUNT_MOUNT_PATH } from '../../shared/patch.ts'
+import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
+import type { SidecarConfig } from '../../shared/types.ts'
+import {
+  applyPatch,
+  expectSurvives,
+  isDocumentedPath,
+  lookupOf,
+  podRequest,
+} from './engine-support.ts'
+
+const settings = DEFAULT_INJECTION_SETTINGS
+// PROPERTY_RUNS=20000 for a longer search; the default keeps `npm test` quick.
+const runs = Number(process.env.PROPERTY_RUNS ?? 500)
+const timeout = Math.max(5000, runs * 3)
+// Small pools make pods and configs collide often: shared names, clashes, conflicts.
+const containerName = fc.constantFrom('app', 'web', 'logger', 'proxy', 'metrics', 'setup')
+const envEntry = fc.record({
+  name: fc.constantFrom('A', 'B', 'LOG'),
+  value: fc.constantFrom('1', '2'),
+})
+const mount = fc.record({
+  name: fc.constantFrom('data', 'logs', 'token'),
+  mountPath: fc.constantFrom(
+    '/data',
+    '/logs',
+    SERVICE_ACCOUNT_MOUNT_PATH,
+    `${SERVICE_ACCOUNT_MOUNT_PATH}/`,
+  ),
+})
+const volume = fc.record({
+  name: fc.constantFrom('data', 'logs', 'cache'),
+  emptyDir: fc.constant({}),
+})
+const alias = fc.record({
+  ip: fc.constantFrom('10.0.0.1', '10.0.0.2'),
+  hostnames: fc.constant(['h']),
+})
+const pullSecret = fc.record({ name: fc.constantFrom('registry', 'mirror') })
+const metadataMap = fc.dictionary(
+  fc.constantFrom('team', 'example.com/tier', 'we~ird/key'),
+  fc.constantFrom('x', 'y'),
+)
+const byName = { selector: (entry: { name: string }) => entry.name, maxLength: 3 }
+
+const container = fc
+  .record(
+    {
+      name: containerName,
+      image: fc.constantFrom('img:1', 'img:2'),
+      env: fc.uniqueArray(envEntry, byName),
+      volumeMounts: fc.uniqueArray(mount, byName),
+      restartPolicy: fc.constant('Always'),
+      futureField: fc.constant({ kept: [1, 'two'] }),
+    },
+    { requiredKeys: ['name', 'image'] },
+  )
+  .map((c) => c as unknown as JsonObject & { name: string })
+/** Containers with names unique across both lists, split into regular and init. */
+const containerLists = fc
+  .tuple(fc.uniqueArray(container, { selector: (c) => c.name, maxLength: 4 }), fc.nat(4))
+  .map(([all, split]) => {
+    const cut = Math.min(split, all.length)
+    return { containers: all.slice(0, cut), initContainers: all.slice(cut) }
+  })
+
+const pod: fc.Arbitrary<JsonObject> = fc
+  .record(
+    {
+      lists: containerLists,
+      volumes: fc.uniqueArray(volume, byName),
+      imagePullSecrets: fc.uniqueArray(pullSecret, byName),
+      hostAliases: fc.array(alias, { maxLength: 2 }),
+      hostNetwork: fc.boolean(),
+      serviceAccountName: fc.constantFrom('', 'default', 'custom', 'sa-1'),
+      labels: metadataMap,
+      annotations: metadataMap,
+      extra: fc.constant({ priority: 7, tolerations: [{ key: 'k' }] }),
+    },
+    { requiredKeys: ['lists', 'extra'] },
+  )
+  .map(({ lists, labels, annotations, extra, ...spec }) => {
+    const metadata: JsonObject = { name: 'p', uid: 'u' }
+    if (labels !== undefined) metadata.labels = labels
+    if (annotations !== undefined) metadata.annotations = annotations
+    const podSpec = { ...extra, ...spec, containers: lists.containers } as unknown as JsonObject
+    if (lists.initContainers.length > 0) podSpec.initContainers = lists.initContainers
+    return { apiVersion: 'v1', kind: 'Pod', metadata, spec: podSpec }
+  })
+
+const sidecar = (name: string): fc.Arbitrary<SidecarConfig> =>
+  fc
+    .record(
+      {
+        lists: containerLists,
+        volumes: fc.uniqueArray(volume, byName),
+        volumeMounts: fc.uniqueArray(
+          mount.filter((m) => !m.mountPath.startsWith(SERVICE_ACCOUNT_MOUNT_PATH)),
+          byName,
+        ),
+        env: fc.uniqueArray(envEntry, byName),
+        hostAliases: fc.array(alias, { maxLength: 2 }),
+        imagePullSecrets: fc.uniqueArray(pullSecret, byName),
+        hostNetwork: fc.boolean(),
+        hostPID: fc.boolean(),
+        serviceAccountName: fc.constantFrom('sa-1', 'sa-2', 'default'),
+        annotations: metadataMap,
+        labels: metadataMap,
+      },
+      {
+        requiredKeys: [
+          'lists',
+          'volumes',
+          'volumeMounts',
+          'env',
+          'hostAliases',
+          'imagePullSecrets',
+          'annotations',
+          'labels',
+        ],
+      },
+    )
+    .map(
+      ({ lists, ...rest }) =>
+        ({
+          name,
+          version: 'latest',
+          ...rest,
+          containers: lists.containers,
+          initContainers: lists.initContainers,
+        }) as unknown as SidecarConfig,
+    )
+
+const configs = fc
+  .integer({ min: 1, max: 3 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => sidecar(`c${i}`))))
+
+describe('any pod x any configs', () => {
+  it('patches that apply, touch only documented paths, keep every field, and are idempotent', {
+    timeout,
+  }, () => {
+    fc.assert(
+      fc.property(pod, configs, (before, chosen) => {
+        const result = buildPatch(before, chosen, settings)
+        if (result.conflicts.length > 0) expect(result.patch).toEqual([])
+        for (const op of result.patch) expect(isDocumentedPath(op.path), op.path).toBe(true)
+        const after = applyPatch(before, result.patch)
+        // Scalars the rules may set over the pod's value, as dotted paths.
+        const replaced = new Set(
+          result.patch
+            .filter((op) => /^\/spec\/(hostNetwork|hostPID|serviceAccountName)$/.test(op.path))
+            .map((op) => op.path.slice(1).replace('/', '.')),
+        )
+        const accountReplaced = replaced.has('spec.serviceAccountName')
+        expectSurvives(before, after, (path, value) => {
+          if (replaced.has(path)) return true
+          if (!accountReplaced) return false
+          const mountPath = (value as JsonObject).mountPath
+          return (
+            /volumeMounts\[\d+\]$/.test(path) &&
+            typeof mountPath === 'string' &&
+            mountPath.startsWith(SERVICE_ACCOUNT_MOUNT_PATH)
+          )
+        })
+        expect(buildPatch(after, chosen, settings).patch).toEqual([])
+        const spec = after.spec as JsonObject
+        const all = [
+          ...((spec.containers as JsonObject[]) ?? []),
+          ...((spec.initContainers as JsonObject[] | undefined) ?? []),
+        ]
+        expect(new Set(all.map((c) => c.name)).size).toBe(all.length)
+        for (const ref of result.applied) {
+          const config = chosen.find((c) => formatSidecarRef(c) === ref)
+          for (const c of [...(config?.containers ?? []), ...(config?.initContainers ?? [])]) {
+            expect(all.map((a) => a.name)).toContain(c.name)
+          }
+        }
+      }),
+      { numRuns: runs },
+    )
+  })
+
+  it('an injected pod coming back is skipped', { timeout }, () => {
+    fc.assert(
+      fc.property(pod, configs, (before, chosen) => {
+        const metadata = before.metadata as JsonObject
+        metadata.annotations = {
+          ...(metadata.annotations as JsonObject | undefined),
+          'injector.tumblr.com/request': chosen.map(formatSidecarRef).join(','),
+        }
+        delete (metadata.annotations as JsonObject)['injector.tumblr.com/status']
+        const lookup = lookupOf(...chosen)
+        const first = decideAdmission(podRequest(before), settings, lookup)
+        if (first.kind !== 'inject') return
+        const after = applyPatch(before, first.patch)
+        expect(decideAdmission(podRequest(after), settings, lookup)).toMatchObject({
+          reason: 'already_injected',
+        })
+      }),
+      { numRuns: Math.ceil(runs / 2) },
+    )
+  })
+})
+
+describe('expectSurvives', () => {
+  const before: JsonValue = {
+    spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }], list: [1, 2] },
+  }
+  it.each([
+    ['a dropped field', { spec: { containers: [{ name: 'a' }], list: [1, 2] } }],
+    [
+      'a changed value',
+      { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '2' }] }], list: [1, 2] } },
+    ],
+    [
+      'a reordered list',
+      { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }], list: [2, 1] } },
+    ],
+  ])('catches %s', (_, after) => {
+    expect(() => expectSurvives(before, after)).toThrow()
+  })
+
+  it('accepts additions anywhere', () => {
+    const after: JsonValue = {
+      spec: {
+        containers: [{ name: 'z' }, { name: 'a', env: [{ name: 'X', value: '1' }, { name: 'Y' }] }],
+        list: [1, 2, 3],
+      },
+      more: true,
+    }
+    expect(() => expectSurvives(before, after)).not.toThrow()
+  })
+})

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest'
+import { readRelaySettings, SettingsError } from '../../relay/settings.ts'
+
+const REQUIRED = ['--cluster', 'c1', '--worker-url', 'https://w.example/', '--token-file', '/t']
+
+function read(argv: string[], env: Record<string, string> = {}, podNamespace?: string) {
+  return readRelaySettings(argv, { env, podNamespace: () => podNamespace })
+}
+
+function failure(argv: string[], env: Record<string, string> = {}, podNamespace?: string): string {
+  try {
+    read(argv, env, podNamespace)
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError)
+    return (error as Error).message
+  }
+  throw new Error('expected a SettingsError')
+}
+
+describe('readRelaySettings', () => {
+  it('applies the documented defaults', () => {
+    expect(read(REQUIRED, {}, 'sidecar-injector')).toEqual({
+      cluster: 'c1',
+      scope: 'c1',
+      workerUrl: 'https://w.example',
+      tokenFile: '/t',
+      namespaces: { all: false, names: ['sidecar-injector'] },
+      labels: { app: 'k8s-sidecar-injector' },
+      kubeconfig: undefined,
+      masterUrl: undefined,
+      lifecyclePort: 9000,
+      resyncMs: 300_000,
+      debounceMs: 250,
+      debounceMaxMs: 2000,
+      watchIdleTimeoutMs: 300_000,
+      backoffMaxMs: 30_000,
+    })
+  })
+
+  it('reads every flag, in both --flag value and --flag=value forms', () => {
+    const settings = read([
+      ...REQUIRED,
+      '--scope=shared',
+      '--configmap-namespace',
+      'a, b,a',
+      '--configmap-labels=app=x,tier=y',
+      '--kubeconfig',
+      '/k',
+      '--master-url',
+      'http://127.0.0.1:8080',
+      '--lifecycle-port=0',
+      '--resync',
+      '30s',
+      '--debounce',
+      '100ms',
+      '--debounce-max',
+      '1s',
+      '--watch-idle-timeout',
+      '2m',
+      '--backoff-max',
+      '5s',
+    ])
+    expect(settings).toMatchObject({
+      scope: 'shared',
+      namespaces: { all: false, names: ['a', 'b'] },
+      labels: { app: 'x', tier: 'y' },
+      kubeconfig: '/k',
+      masterUrl: 'http://127.0.0.1:8080',
+      lifecyclePort: 0,
+      resyncMs: 30_000,
+      debounceMs: 100,
+      debounceMaxMs: 1000,
+      watchIdleTimeoutMs: 120_000,
+      backoffMaxMs: 5000,
+    })
+  })
+
+  it('takes each setting from its environment variable, flags winning', () => {
+    const env = {
+      RELAY_CLUSTER: 'from-env',
+      RELAY_WORKER_URL: 'http://w',
+      RELAY_TOKEN_FILE: '/env-token',
+      RELAY_SCOPE: 'shared',
+      RELAY_CONFIGMAP_NAMESPACE: '*',
+      RELAY_CONFIGMAP_LABELS: 'k=v',
+      RELAY_KUBECONFIG: '/kc',
+      RELAY_MASTER_URL: 'https://api:6443',
+      RELAY_LIFECYCLE_PORT: '9100',
+      RELAY_RESYNC: '1m',
+      RELAY_DEBOUNCE: '50ms',
+      RELAY_DEBOUNCE_MAX: '500ms',
+      RELAY_WATCH_IDLE_TIMEOUT: '90s',
+      RELAY_BACKOFF_MAX: '10s',
+    }
+    expect(read([], env)).toEqual({
+      cluster: 'from-env',
+      scope: 'shared',
+      workerUrl: 'http://w',
+      tokenFile: '/env-token',
+      namespaces: { all: true },
+      labels: { k: 'v' },
+      kubeconfig: '/kc',
+      masterUrl: 'https://api:6443',
+      lifecyclePort: 9100,
+      resyncMs: 60_000,
+      debounceMs: 50,
+      debounceMaxMs: 500,
+      watchIdleTimeoutMs: 90_000,
+      backoffMaxMs: 10_000,
+    })
+    expect(read(['--cluster', 'from-flag'], env).cluster).toBe('from-flag')
+  })
+
+  it.each([
+    [[], {}, /--cluster \(RELAY_CLUSTER\): required/],
+    [['--cluster', 'c1', '--token-file', '/t'], {}, /--worker-url \(RELAY_WORKER_URL\): required/],
+    [
+      ['--cluster', 'c1', '--worker-url', 'http://w'],
+      {},
+      /--token-file \(RELAY_TOKEN_FILE\): required/,
+    ],
+    [[...REQUIRED, '--cluster', 'Bad_Name'], {}, /--cluster .*"Bad_Name"/],
+    [[...REQUIRED, '--worker-url', 'ftp://w'], {}, /--worker-url .*http/],
+    [[...REQUIRED, '--scope', 'fleet'], {}, /--scope .*"fleet"/],
+    [[...REQUIRED, '--configmap-labels', 'app'], {}, /--configmap-labels .*key=value/],
+    [[...REQUIRED, '--configmap-namespace', 'Bad NS'], {}, /--configmap-namespace .*"Bad NS"/],
+    [[...REQUIRED, '--lifecycle-port', '70000'], {}, /--lifecycle-port .*port/],
+    [[...REQUIRED, '--resync', 'often'], {}, /--resync \(RELAY_RESYNC\): invalid duration/],
+    [[...REQUIRED, '--resync', '10ms'], {}, /--resync .*at least/],
+    [[...REQUIRED, '--debounce', '5s'], {}, /--debounce-max .*shorter/],
+    [[...REQUIRED, '--watch-idle-timeout', 'x'], {}, /--watch-idle-timeout/],
+    [[...REQUIRED, '--backoff-max', '1ms'], {}, /--backoff-max .*at least/],
+    [[...REQUIRED, '--master-url', 'nope'], {}, /--master-url/],
+    [[...REQUIRED, '--no-such-flag', 'x'], {}, /unknown option '--no-such-flag'/],
+    [[...REQUIRED, '--resync'], {}, /--resync/],
+    [REQUIRED, { RELAY_RESYNC: 'bad' }, /--resync \(RELAY_RESYNC\)/],
+  ])('%j fails naming the setting', (argv, env, message) => {
+    expect(failure(argv, env, 'ns')).toMatch(message)
+  })
+
+  it('needs a namespace outside a cluster, where no service-account file exists', () => {
+    expect(failure(REQUIRED)).toMatch(
+      /--configmap-namespace \(RELAY_CONFIGMAP_NAMESPACE\): required/,
+    )
+  })
+})

@@ -1,0 +1,182 @@
+import type { CoreV1Event } from '@kubernetes/client-node'
+import { pino } from 'pino'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { systemClock } from '../../relay/clock.ts'
+import type {
+  ConfigMapClient,
+  ConfigMapWatchEvent,
+  WatchEnd,
+} from '../../relay/configmap-client.ts'
+import { createRelayMetrics } from '../../relay/metrics.ts'
+import type { PushOutcome } from '../../relay/push-loop.ts'
+import { startRelay } from '../../relay/relay.ts'
+import type { RelaySettings } from '../../relay/settings.ts'
+import type { IngestRequest } from '../../shared/ingest-api.ts'
+import { parseSidecarConfig } from '../../shared/sidecar-config.ts'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const SETTINGS: RelaySettings = {
+  cluster: 'c1',
+  scope: 'c1',
+  workerUrl: 'http://w',
+  tokenFile: '/t',
+  namespaces: { all: false, names: ['ns'] },
+  labels: { app: 'k8s-sidecar-injector' },
+  lifecyclePort: 0,
+  resyncMs: 10_000,
+  debounceMs: 250,
+  debounceMaxMs: 2000,
+  watchIdleTimeoutMs: 60_000,
+  backoffMaxMs: 4000,
+}
+
+const text = (name: string) => `name: ${name}\ncontainers:\n  - name: ${name}\n    image: busybox\n`
+
+function setup(options: { listFails?: () => boolean; rejectKey?: string } = {}) {
+  const watches: { emit: (e: ConfigMapWatchEvent) => void; end: (e: WatchEnd) => void }[] = []
+  const client: ConfigMapClient = {
+    list: async () => {
+      if (options.listFails?.() === true) throw new Error('connect ECONNREFUSED')
+      return {
+        items: [
+          {
+            namespace: 'ns',
+            name: 'cm',
+            uid: 'u1',
+            resourceVersion: '5',
+            data: { 'a.yaml': text('a'), 'b.yaml': text('b'), 'bad.yaml': 'name: [' },
+          },
+        ],
+        resourceVersion: '5',
+      }
+    },
+    watch: async (_ns, _labels, _rv, onEvent, onEnd) => {
+      watches.push({ emit: onEvent, end: onEnd })
+      return { abort: () => {} }
+    },
+  }
+  const pushes: IngestRequest[] = []
+  const sink = {
+    push: async (request: IngestRequest): Promise<PushOutcome> => {
+      pushes.push(request)
+      return {
+        kind: 'ok',
+        response: {
+          cluster: 'c1',
+          results: request.configs.map((entry, index) =>
+            entry.source.kind === 'ConfigMap' && entry.source.key === options.rejectKey
+              ? {
+                  index,
+                  status: 'rejected' as const,
+                  ref: 'b:latest',
+                  issues: [
+                    {
+                      path: 'containers[0].securityContext.privileged',
+                      message: 'host access refused',
+                    },
+                  ],
+                  source: entry.source,
+                }
+              : { index, status: 'accepted' as const, ref: 'x', hash: 'h', source: entry.source },
+          ),
+          stored: [],
+          removed: [],
+          unchanged: false,
+        },
+      }
+    },
+  }
+  const events: CoreV1Event[] = []
+  const lines: Record<string, unknown>[] = []
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  const metrics = createRelayMetrics()
+  const relay = startRelay({
+    settings: SETTINGS,
+    source: client,
+    sink,
+    postEvent: async (event) => {
+      events.push(event)
+    },
+    parse: parseSidecarConfig,
+    clock: systemClock,
+    random: () => 0.5,
+    logger,
+    metrics,
+    instance: 'pod-1',
+  })
+  return { relay, pushes, events, lines, metrics, watches }
+}
+
+describe('startRelay', () => {
+  it('lists, pushes the valid configs once debounced, reports the bad key, and turns ready', async () => {
+    const { relay, pushes, events, lines, metrics } = setup()
+    expect(relay.notReadyReason()).toBe('no successful push yet')
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(1)
+    expect(pushes[0]?.configs.map((c) => c.source.kind === 'ConfigMap' && c.source.key)).toEqual([
+      'a.yaml',
+      'b.yaml',
+    ])
+    expect(relay.notReadyReason()).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(events.map((e) => [e.reason, e.involvedObject.name])).toEqual([
+      ['InvalidSidecarConfig', 'cm'],
+    ])
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'relay started',
+        'configmaps listed',
+        'invalid config',
+        'push succeeded',
+      ]),
+    )
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('relay_configs{state="valid"} 2')
+    expect(text).toContain('relay_configs{state="invalid"} 1')
+    expect(text).toContain('relay_pushes_total{outcome="ok"} 1')
+    await relay.stop(1000)
+    expect(relay.notReadyReason()).toBe('shutting down')
+  })
+
+  it('reports configs the Worker rejects as Events too, and counts them invalid', async () => {
+    const { relay, events, metrics } = setup({ rejectKey: 'b.yaml' })
+    await vi.advanceTimersByTimeAsync(300)
+    await vi.advanceTimersByTimeAsync(0)
+    const messages = events.map((e) => e.message)
+    expect(messages).toEqual([
+      expect.stringContaining('"bad.yaml"'),
+      expect.stringContaining(
+        '"b.yaml" (b:latest): containers[0].securityContext.privileged: host access refused',
+      ),
+    ])
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('relay_configs{state="valid"} 1')
+    expect(text).toContain('relay_configs{state="invalid"} 2')
+    await relay.stop(1000)
+  })
+
+  it('goes unready when the API server is lost, since no resync push goes out then', async () => {
+    let down = false
+    const { relay, pushes, watches } = setup({ listFails: () => down })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(relay.notReadyReason()).toBeUndefined()
+    down = true
+    watches[0]?.end({ error: { message: 'TypeError: terminated' } })
+    await vi.advanceTimersByTimeAsync(19_000)
+    expect(relay.notReadyReason()).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(relay.notReadyReason()).toMatch(/last successful push 2\d s ago/)
+    expect(pushes).toHaveLength(1)
+    down = false
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(relay.notReadyReason()).toBeUndefined()
+    expect(pushes).toHaveLength(2)
+    await relay.stop(1000)
+  })
+})

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../worker/app.ts'
+import { createKvConfigStore } from '../../worker/config-store.ts'
+import { readWorkerSettings } from '../../worker/settings.ts'
+import {
+  admissionOf,
+  brokenKv,
+  configText,
+  countingKv,
+  freshKv,
+  marksOf,
+  podReview,
+  postReview,
+  pushConfigs,
+  SECRET,
+  testApp,
+} from './harness.ts'
+
+describe('POST /v1/admit/{cluster}/{token}', () => {
+  it('injects a config the cluster pushed and logs one line without the token', async () => {
+    const { app, logs } = testApp()
+    expect((await pushConfigs(app, 'alpha', [configText('logger:v1', 'one')])).status).toBe(200)
+    const res = await postReview(app, 'alpha', podReview('logger:v1'))
+    expect(res.status).toBe(200)
+    const admission = await admissionOf(res)
+    expect(admission.allowed).toBe(true)
+    expect(admission.uid).toBe('705ab4f5-6393-11e8-b7cc-42010a800002')
+    expect(marksOf(admission.patch, 'logger')).toEqual(['one'])
+    expect(logs).toHaveLength(1)
+    expect(logs[0]).toMatchObject({
+      event: 'admission',
+      cluster: 'alpha',
+      namespace: 'apps',
+      pod: 'web',
+      decision: 'inject',
+      reason: 'injected',
+      configs: ['logger:v1'],
+      kvOps: 2,
+    })
+    expect(typeof logs[0]?.durationMs).toBe('number')
+  })
+
+  it('admits a pod asking for an unknown config unchanged, with a warning naming it', async () => {
+    const { app, logs } = testApp()
+    const admission = await admissionOf(await postReview(app, 'alpha', podReview('nope:v2')))
+    expect(admission.allowed).toBe(true)
+    expect(admission.patch).toEqual([])
+    expect(admission.warnings.join('\n')).toContain('nope:v2')
+    expect(logs[0]).toMatchObject({ decision: 'skip', reason: 'missing_config' })
+  })
+
+  it('answers a v1beta1 review in v1beta1', async () => {
+    const { app } = testApp()
+    await pushConfigs(app, 'alpha', [configText('logger:v1')])
+    const review = { ...podReview('logger:v1'), apiVersion: 'admission.k8s.io/v1beta1' }
+    const body = (await (await postReview(app, 'alpha', review)).json()) as { apiVersion: string }
+    expect(body.apiVersion).toBe('admission.k8s.io/v1beta1')
+  })
+})
+
+describe('KV operations per admission', () => {
+  it('costs 0 for a pod without the request annotation, 2 cold, 0 warm', async () => {
+    const kv = freshKv()
+    await pushConfigs(testApp({ kv }).app, 'alpha', [configText('logger:v1')])
+    // A new app is a new isolate: nothing cached.
+    const counting = countingKv(kv)
+    const fresh = testApp({ kv: counting })
+    await postReview(fresh.app, 'alpha', podReview(undefined))
+    expect(counting.gets).toBe(0)
+    expect(fresh.logs[0]).toMatchObject({ reason: 'no_request', kvOps: 0 })
+    await postReview(fresh.app, 'alpha', podReview('logger:v1'))
+    expect(counting.gets).toBe(2)
+    // Round trip 1 reads both manifests together, round trip 2 the config value.
+    expect(counting.keysRead.slice(0, 2)).toEqual(['manifest/alpha', 'manifest/shared'])
+    expect(counting.keysRead[2]).toMatch(/^config\/[0-9a-f]{64}$/)
+    const warm = await admissionOf(await postReview(fresh.app, 'alpha', podReview('logger:v1')))
+    expect(counting.gets).toBe(2)
+    expect(warm.patch.length).toBeGreaterThan(0)
+    expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 2, 0])
+  })
+
+  it('shares one manifest read among admissions that arrive together', async () => {
+    const store = freshKv()
+    await pushConfigs(testApp({ kv: store }).app, 'alpha', [configText('logger:v1')])
+    const kv = countingKv(store)
+    const fresh = testApp({ kv })
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => postReview(fresh.app, 'alpha', podReview('logger:v1'))),
+    )
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    expect(kv.keysRead.filter((k) => k.startsWith('manifest/'))).toEqual([
+      'manifest/alpha',
+      'manifest/shared',
+    ])
+    for (const answer of answers)
+      expect((await admissionOf(answer)).patch.length).toBeGreaterThan(0)
+  })
+
+  it('fetches a whole inherits chain across scopes in at most 2 round trips', async () => {
+    const store = freshKv()
+    const { app } = testApp({ kv: store })
+    await pushConfigs(app, 'shared', [
+      configText('base:v1', 'base'),
+      configText('mid:v1', 'mid', 'inherits: base:v1\n'),
+    ])
+    await pushConfigs(app, 'alpha', [configText('agent:v1', 'agent', 'inherits: mid:v1\n')])
+    const kv = countingKv(store)
+    const fresh = testApp({ kv })
+    const admission = await admissionOf(await postReview(fresh.app, 'alpha', podReview('agent:v1')))
+    expect(kv.gets).toBe(2)
+    expect(kv.keysRead.filter((k) => k.startsWith('config/'))).toHaveLength(3)
+    expect(marksOf(admission.patch, 'agent')).toEqual(['agent'])
+    expect(marksOf(admission.patch, 'base')).toEqual(['base'])
+    expect(marksOf(admission.patch, 'mid')).toEqual(['mid'])
+  })
+
+  it('re-reads manifests after the cache TTL, but not the immutable config values', async () => {
+    let clock = 1_000_000
+    const store = freshKv()
+    await pushConfigs(testApp({ kv: store }).app, 'alpha', [configText('logger:v1')])
+    const kv = countingKv(store)
+    const fresh = testApp({ kv, now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '30' } })
+    await postReview(fresh.app, 'alpha', podReview('logger:v1'))
+    clock += 29_000
+    await postReview(fresh.app, 'alpha', podReview('logger:v1'))
+    expect(kv.gets).toBe(2)
+    clock += 1_000
+    await postReview(fresh.app, 'alpha', podReview('logger:v1'))
+    expect(kv.gets).toBe(3)
+    expect(fresh.logs.map((l) => l.kvOps)).toEqual([2, 0, 1])
+  })
+})
+
+describe('scopes', () => {
+  it('looks in the cluster scope before shared', async () => {
+    const { app } = testApp()
+    await pushConfigs(app, 'shared', [
+      configText('logger:v1', 'fleet'),
+      configText('metrics:v1', 'fleet'),
+    ])
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'alpha')])
+    const admission = await admissionOf(
+      await postReview(app, 'alpha', podReview('logger:v1,metrics:v1')),
+    )
+    expect(marksOf(admission.patch, 'logger')).toEqual(['alpha'])
+    expect(marksOf(admission.patch, 'metrics')).toEqual(['fleet'])
+    const other = await admissionOf(await postReview(app, 'beta', podReview('logger:v1')))
+    expect(marksOf(other.patch, 'logger')).toEqual(['fleet'])
+  })
+
+  it('keeps clusters apart: one cluster never sees another cluster’s configs', async () => {
+    const { app } = testApp()
+    await pushConfigs(app, 'alpha', [configText('secret-sauce:v1')])
+    const admission = await admissionOf(await postReview(app, 'beta', podReview('secret-sauce:v1')))
+    expect(admission.patch).toEqual([])
+    expect(admission.warnings.join('\n')).toContain('secret-sauce:v1')
+  })
+})
+
+describe('KV failure', () => {
+  it.each(['throw', 'hang'] as const)(
+    'admits unchanged with a warning when KV calls %s',
+    async (mode) => {
+      const { app, logs } = testApp({
+        kv: brokenKv(mode),
+        vars: { INJECTOR_ADMISSION_DEADLINE_MS: '100' },
+      })
+      const res = await postReview(app, 'alpha', podReview('logger:v1'))
+      expect(res.status).toBe(200)
+      const admission = await admissionOf(res)
+      expect(admission.allowed).toBe(true)
+      expect(admission.patch).toEqual([])
+      expect(admission.warnings.join('\n')).toContain('config lookup failed')
+      expect(logs[0]).toMatchObject({ decision: 'skip', reason: 'lookup_failed', kvOps: 1 })
+    },
+  )
+
+  it('still skips pods without annotation with no KV call when KV is down', async () => {
+    const { app, logs } = testApp({ kv: brokenKv('throw') })
+    const admission = await admissionOf(await postReview(app, 'alpha', podReview(undefined)))
+    expect(admission.allowed).toBe(true)
+    expect(logs[0]).toMatchObject({ reason: 'no_request', kvOps: 0 })
+  })
+})
+
+describe('failure policy', () => {
+  it('admits unchanged with a warning when anything fails after the review was read', async () => {
+    const app = createApp({
+      store: createKvConfigStore(freshKv()),
+      settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
+      log: () => {
+        throw new Error('log sink broke')
+      },
+    })
+    const res = await postReview(app, 'alpha', podReview(undefined))
+    expect(res.status).toBe(200)
+    const admission = await admissionOf(res)
+    expect(admission.allowed).toBe(true)
+    expect(admission.patch).toEqual([])
+    expect(admission.warnings).toEqual([
+      'sidecar injection skipped, injector error: log sink broke',
+    ])
+  })
+})

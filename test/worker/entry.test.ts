@@ -1,0 +1,149 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import worker from '../../worker/index.ts'
+import { readWorkerSettings } from '../../worker/settings.ts'
+import { configText, podReview, SECRET, tokensFor } from './harness.ts'
+
+async function call(request: Request, vars: Record<string, string>): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await worker.fetch(request as IncomingRequest, { ...env, ...vars }, ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
+
+type IncomingRequest = Request<unknown, IncomingRequestCfProperties>
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('worker entry (worker/index.ts)', () => {
+  it('serves /healthz through the real entry', async () => {
+    const res = await call(new Request('http://w/healthz'), { INJECTOR_SECRET: SECRET })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok' })
+  })
+
+  it('ingests into the CONFIGS binding and admits from it, logging no token', async () => {
+    const log = vi.spyOn(console, 'log')
+    const warn = vi.spyOn(console, 'warn')
+    const cluster = `entry-${crypto.randomUUID().slice(0, 8)}`
+    const tokens = await tokensFor(cluster)
+    const vars = { INJECTOR_SECRET: SECRET }
+    const put = await call(
+      new Request(`http://w/v1/clusters/${cluster}/configs`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tokens.sync}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          configs: [
+            { text: configText('logger:v1'), source: { kind: 'File', path: 'logger.yaml' } },
+          ],
+        }),
+      }),
+      vars,
+    )
+    expect(put.status).toBe(200)
+    const admit = await call(
+      new Request(`http://w/v1/admit/${cluster}/${tokens.admit}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(podReview('logger:v1')),
+      }),
+      vars,
+    )
+    const body = (await admit.json()) as { response: { patch?: string } }
+    expect(body.response.patch).toBeDefined()
+    await call(new Request(`http://w/v1/admit/${cluster}/${tokens.sync}`, { method: 'POST' }), vars)
+    const printed = [...log.mock.calls, ...warn.mock.calls].flat().join('\n')
+    expect(printed).toContain('"event":"admission"')
+    expect(printed).toContain('"event":"unauthorized"')
+    expect(printed).not.toContain(tokens.admit)
+    expect(printed).not.toContain(tokens.sync)
+  })
+
+  it('fails loudly, naming the variable, when a setting is bad', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const res = await call(new Request('http://w/healthz'), {
+      INJECTOR_SECRET: SECRET,
+      INJECTOR_CACHE_TTL_SECONDS: 'soon',
+    })
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({
+      error: 'invalid Worker settings: INJECTOR_CACHE_TTL_SECONDS: "soon" is not a whole number',
+    })
+  })
+
+  it('refuses to serve without INJECTOR_SECRET, which wrangler.toml leaves to a secret', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const ctx = createExecutionContext()
+    const res = await worker.fetch(
+      new Request('http://w/healthz') as IncomingRequest,
+      { ...env, INJECTOR_SECRET: undefined },
+      ctx,
+    )
+    expect(res.status).toBe(500)
+    expect(await res.text()).toContain('INJECTOR_SECRET: required')
+  })
+})
+
+describe('readWorkerSettings', () => {
+  it('reads the wrangler.toml defaults', () => {
+    const settings = readWorkerSettings({ ...env, INJECTOR_SECRET: SECRET })
+    expect(settings).toEqual({
+      secrets: [SECRET],
+      injection: {
+        annotationNamespace: 'injector.tumblr.com',
+        ignoredNamespaces: ['kube-system', 'kube-public'],
+      },
+      cacheTtlMs: 30_000,
+      admissionDeadlineMs: 2000,
+      allowHostAccess: false,
+      admissionMaxBytes: 3 * 1024 * 1024,
+      ingestMaxBytes: 8 * 1024 * 1024,
+    })
+  })
+
+  it.each([
+    [{}, 'INJECTOR_SECRET: required'],
+    [{ INJECTOR_SECRET: 'short' }, 'INJECTOR_SECRET: must be at least 32 characters'],
+    [{ INJECTOR_SECRET_PREVIOUS: 'short' }, 'INJECTOR_SECRET_PREVIOUS: must be at least 32'],
+    [{ INJECTOR_ANNOTATION_NAMESPACE: 'Not/Valid' }, 'INJECTOR_ANNOTATION_NAMESPACE'],
+    [
+      { INJECTOR_CACHE_TTL_SECONDS: '-1' },
+      'INJECTOR_CACHE_TTL_SECONDS: "-1" is not a whole number',
+    ],
+    [{ INJECTOR_CACHE_TTL_SECONDS: '301' }, 'INJECTOR_CACHE_TTL_SECONDS: 301 is outside 0..300'],
+    [
+      { INJECTOR_ADMISSION_DEADLINE_MS: '30000' },
+      'INJECTOR_ADMISSION_DEADLINE_MS: 30000 is outside',
+    ],
+    [
+      { INJECTOR_ALLOW_HOST_ACCESS: 'yes' },
+      'INJECTOR_ALLOW_HOST_ACCESS: "yes" must be "true" or "false"',
+    ],
+    [
+      { INJECTOR_INGEST_MAX_BYTES: '1e9' },
+      'INJECTOR_INGEST_MAX_BYTES: "1e9" is not a whole number',
+    ],
+  ])('%o -> %s', (vars, message) => {
+    const base = 'INJECTOR_SECRET' in vars ? {} : { INJECTOR_SECRET: SECRET }
+    const input = Object.keys(vars).length === 0 ? {} : { ...base, ...vars }
+    expect(() => readWorkerSettings(input)).toThrow(message)
+  })
+
+  it('takes the previous secret after the current one, and trims lists', () => {
+    const old = 'o'.repeat(32)
+    const settings = readWorkerSettings({
+      INJECTOR_SECRET: SECRET,
+      INJECTOR_SECRET_PREVIOUS: old,
+      INJECTOR_IGNORED_NAMESPACES: ' kube-system , , ops ',
+      INJECTOR_ALLOW_HOST_ACCESS: 'TRUE',
+      INJECTOR_CACHE_TTL_SECONDS: '0',
+    })
+    expect(settings.secrets).toEqual([SECRET, old])
+    expect(settings.injection.ignoredNamespaces).toEqual(['kube-system', 'ops'])
+    expect(settings.allowHostAccess).toBe(true)
+    expect(settings.cacheTtlMs).toBe(0)
+  })
+})

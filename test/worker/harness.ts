@@ -1,0 +1,180 @@
+import { env } from 'cloudflare:workers'
+import { deriveClusterTokens } from '../../shared/cluster-token.ts'
+import type { IngestEntry } from '../../shared/ingest-api.ts'
+import type { JsonObject } from '../../shared/json.ts'
+import { createApp } from '../../worker/app.ts'
+import type { KvLike } from '../../worker/config-store.ts'
+import { createKvConfigStore } from '../../worker/config-store.ts'
+import { readWorkerSettings } from '../../worker/settings.ts'
+
+/** The Worker secret of these tests, and the one it replaced. */
+export const SECRET = 'worker-test-secret-0123456789abcdef0123'
+export const OLD_SECRET = 'worker-test-old-secret-fedcba9876543210'
+
+/** A KV wrapper that counts calls: each is one round trip. */
+export interface CountingKv extends KvLike {
+  gets: number
+  puts: number
+  keysRead: string[]
+}
+
+/**
+ * The real local KV binding, with keys under a prefix of their own: each test that calls this
+ * gets an empty store whatever ran before it in the same workerd.
+ */
+export function freshKv(): KvLike {
+  const prefix = `test-${crypto.randomUUID()}/`
+  const kv = env.CONFIGS
+  return {
+    async get(keys, type) {
+      const values = await kv.get(
+        keys.map((k) => prefix + k),
+        type,
+      )
+      return new Map(keys.map((k) => [k, values.get(prefix + k) ?? null]))
+    },
+    put: (key, value) => kv.put(prefix + key, value),
+  }
+}
+
+/** Wraps a KV binding (by default a fresh one) and counts what goes through it. */
+export function countingKv(kv: KvLike = freshKv()): CountingKv {
+  const counter: CountingKv = {
+    gets: 0,
+    puts: 0,
+    keysRead: [],
+    get(keys, type) {
+      counter.gets++
+      counter.keysRead.push(...keys)
+      return kv.get(keys, type)
+    },
+    put(key, value) {
+      counter.puts++
+      return kv.put(key, value)
+    },
+  }
+  return counter
+}
+
+/** A KV binding that fails every call the given way. */
+export function brokenKv(mode: 'throw' | 'hang'): KvLike {
+  const fail = (): Promise<never> =>
+    mode === 'throw' ? Promise.reject(new Error('KV is down')) : new Promise<never>(() => {})
+  return { get: fail, put: fail }
+}
+
+export interface TestAppOptions {
+  readonly kv?: KvLike
+  readonly vars?: Readonly<Record<string, string>>
+  readonly now?: () => number
+}
+
+/** Builds the app the way worker/index.ts does, with explicit settings, and collects its log lines. */
+export function testApp(options: TestAppOptions = {}) {
+  const logs: JsonObject[] = []
+  const settings = readWorkerSettings({ INJECTOR_SECRET: SECRET, ...options.vars })
+  const app = createApp({
+    store: createKvConfigStore(options.kv ?? freshKv()),
+    settings,
+    log: (line) => {
+      logs.push(line)
+    },
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
+  return { app, logs }
+}
+
+/** Tokens of `cluster` under `secret`, derived with workerd's WebCrypto. */
+export function tokensFor(cluster: string, secret = SECRET) {
+  return deriveClusterTokens(secret, cluster, crypto.subtle)
+}
+
+type App = ReturnType<typeof testApp>['app']
+
+/** Pushes a cluster's full set through the ingest API. */
+export async function pushConfigs(
+  app: App,
+  cluster: string,
+  configs: readonly (string | IngestEntry)[],
+): Promise<Response> {
+  const { sync } = await tokensFor(cluster)
+  const entries = configs.map((c, i) =>
+    typeof c === 'string' ? { text: c, source: source(`cm-${i}`) } : c,
+  )
+  return app.request(`/v1/clusters/${cluster}/configs`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ configs: entries }),
+  })
+}
+
+/** A ConfigMap source in namespace `sidecars`. */
+export function source(name: string, key = 'config.yaml') {
+  return { kind: 'ConfigMap' as const, namespace: 'sidecars', name, key, resourceVersion: '1' }
+}
+
+/** A config text: one container named after the config, marked with `mark`. */
+export function configText(ref: string, mark = 'a', extra = ''): string {
+  const [name = ref, version = 'latest'] = ref.split(':')
+  return `name: ${name}:${version}\ncontainers:\n  - name: ${name}\n    image: busybox:1.36\n    env:\n      - name: MARK\n        value: "${mark}"\n${extra}`
+}
+
+/** A v1 Pod CREATE review asking for `request` (no annotation when undefined). */
+export function podReview(request: string | undefined, namespace = 'apps'): JsonObject {
+  const annotations: JsonObject =
+    request === undefined ? {} : { 'injector.tumblr.com/request': request }
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      operation: 'CREATE',
+      namespace,
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web', namespace, annotations },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+      },
+    },
+  }
+}
+
+/** Posts a review to the admit route of `cluster` with its own (or the given) token. */
+export async function postReview(app: App, cluster: string, review: unknown, token?: string) {
+  const admit = token ?? (await tokensFor(cluster)).admit
+  return app.request(`/v1/admit/${cluster}/${admit}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(review),
+  })
+}
+
+/** The AdmissionResponse of an answer, with its patch decoded. */
+export async function admissionOf(res: Response) {
+  const body = (await res.json()) as {
+    response: { uid: string; allowed: boolean; patch?: string; warnings?: string[] }
+  }
+  const { patch, ...rest } = body.response
+  const ops =
+    patch === undefined
+      ? []
+      : (JSON.parse(atob(patch)) as { op: string; path: string; value?: unknown }[])
+  return { ...rest, warnings: rest.warnings ?? [], patch: ops }
+}
+
+/** The values of env var MARK in the injected containers named `name`. */
+export function marksOf(
+  patch: readonly { path: string; value?: unknown }[],
+  name: string,
+): string[] {
+  const marks: string[] = []
+  for (const op of patch) {
+    const value = op.value as { name?: string; env?: { name: string; value: string }[] } | undefined
+    if (value?.name === name)
+      marks.push(...(value.env ?? []).filter((e) => e.name === 'MARK').map((e) => e.value))
+  }
+  return marks
+}

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest'
+import type { IngestResponse, StoredConfigList } from '../../shared/ingest-api.ts'
+import {
+  admissionOf,
+  configText,
+  countingKv,
+  freshKv,
+  marksOf,
+  podReview,
+  postReview,
+  pushConfigs,
+  source,
+  testApp,
+  tokensFor,
+} from './harness.ts'
+
+async function listConfigs(
+  app: ReturnType<typeof testApp>['app'],
+  cluster: string,
+  token?: string,
+) {
+  const sync = token ?? (await tokensFor(cluster)).sync
+  return app.request(`/v1/clusters/${cluster}/configs`, {
+    headers: { authorization: `Bearer ${sync}` },
+  })
+}
+
+describe('PUT /v1/clusters/{cluster}/configs', () => {
+  it('answers per entry and stores exactly the accepted ones', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    const res = await pushConfigs(app, 'alpha', [
+      { text: configText('logger:v1'), source: source('logging', 'logger.yaml') },
+      { text: 'name: broken\ncontainers: 7\n', source: source('broken') },
+    ])
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as IngestResponse
+    expect(body).toMatchObject({
+      cluster: 'alpha',
+      stored: ['logger:v1'],
+      removed: [],
+      unchanged: false,
+    })
+    expect(body.results[0]).toMatchObject({ index: 0, status: 'accepted', ref: 'logger:v1' })
+    expect(body.results[0]?.status === 'accepted' && body.results[0].hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(body.results[1]).toMatchObject({ index: 1, status: 'rejected', ref: 'broken:latest' })
+    expect(JSON.stringify(body.results[1])).toContain('containers')
+    clock += 5_000
+    const list = (await (await listConfigs(app, 'alpha')).json()) as StoredConfigList
+    expect(list).toEqual({
+      cluster: 'alpha',
+      configs: [
+        {
+          ref: 'logger:v1',
+          name: 'logger',
+          version: 'v1',
+          hash: body.results[0]?.status === 'accepted' ? body.results[0].hash : '',
+          source: source('logging', 'logger.yaml'),
+          updatedAt: new Date(1_700_000_000_000).toISOString(),
+        },
+      ],
+    })
+  })
+
+  it('writes nothing when the same set comes again, even with a new resourceVersion', async () => {
+    const kv = countingKv()
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ kv, now: () => clock })
+    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
+    expect(kv.puts).toBe(3)
+    clock += 10_000
+    const again = await pushConfigs(app, 'alpha', [
+      { text: configText('logger:v1'), source: { ...source('cm-0'), resourceVersion: '99' } },
+      configText('metrics:v1'),
+    ])
+    expect(((await again.json()) as IngestResponse).unchanged).toBe(true)
+    expect(kv.puts).toBe(3)
+  })
+
+  it('writes only new content and the manifest once when one config changes', async () => {
+    const kv = countingKv()
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ kv, now: () => clock })
+    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
+    clock += 2_000
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'b'), configText('metrics:v1')])
+    expect(kv.puts).toBe(3 + 2)
+  })
+
+  it('removes configs absent from the set, for listing and admission', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
+    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
+    clock += 2_000
+    const res = await pushConfigs(app, 'alpha', [configText('metrics:v1')])
+    expect(await res.json()).toMatchObject({ stored: ['metrics:v1'], removed: ['logger:v1'] })
+    const list = (await (await listConfigs(app, 'alpha')).json()) as StoredConfigList
+    expect(list.configs.map((c) => c.ref)).toEqual(['metrics:v1'])
+    const admission = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(admission.patch).toEqual([])
+    expect(admission.warnings.join('\n')).toContain('logger:v1')
+    clock += 2_000
+    const empty = await pushConfigs(app, 'alpha', [])
+    expect(await empty.json()).toMatchObject({ stored: [], removed: ['metrics:v1'] })
+  })
+
+  it('answers 429 with Retry-After for a second write within a second, and stores nothing', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'first')])
+    clock += 400
+    const busy = await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])
+    expect(busy.status).toBe(429)
+    expect(busy.headers.get('retry-after')).toBe('1')
+    expect(((await busy.json()) as { error: string }).error).toContain('less than 1 s ago')
+    const admission = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(marksOf(admission.patch, 'logger')).toEqual(['first'])
+    clock += 600
+    expect((await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])).status).toBe(200)
+  })
+
+  it('uses the last write time kept in the manifest across isolates', async () => {
+    const kv = freshKv()
+    let clock = 1_700_000_000_000
+    await pushConfigs(testApp({ kv, now: () => clock }).app, 'alpha', [
+      configText('logger:v1', 'a'),
+    ])
+    clock += 300
+    const other = testApp({ kv, now: () => clock })
+    expect((await pushConfigs(other.app, 'alpha', [configText('logger:v1', 'b')])).status).toBe(429)
+  })
+
+  it('refuses host access unless INJECTOR_ALLOW_HOST_ACCESS=true', async () => {
+    const text = `${configText('netdebug:v1')}hostNetwork: true\n`
+    const refused = await pushConfigs(testApp().app, 'alpha', [text])
+    const body = (await refused.json()) as IngestResponse
+    expect(body.results[0]).toMatchObject({ status: 'rejected', ref: 'netdebug:v1' })
+    expect(JSON.stringify(body.results[0])).toContain('INJECTOR_ALLOW_HOST_ACCESS')
+    const allowed = testApp({ vars: { INJECTOR_ALLOW_HOST_ACCESS: 'true' } })
+    const ok = (await (await pushConfigs(allowed.app, 'alpha', [text])).json()) as IngestResponse
+    expect(ok.results[0]).toMatchObject({ status: 'accepted' })
+  })
+
+  it('rejects both entries of a duplicate name:version, naming both sources', async () => {
+    const res = await pushConfigs(testApp().app, 'alpha', [
+      { text: configText('logger:v1', 'a'), source: source('one', 'a.yaml') },
+      { text: configText('logger:v1', 'b'), source: source('two', 'b.yaml') },
+      configText('metrics:v1'),
+    ])
+    const body = (await res.json()) as IngestResponse
+    expect(body.stored).toEqual(['metrics:v1'])
+    for (const result of body.results.slice(0, 2)) {
+      expect(result.status).toBe('rejected')
+      const text = JSON.stringify(result)
+      expect(text).toContain('ConfigMap sidecars/one key a.yaml')
+      expect(text).toContain('ConfigMap sidecars/two key b.yaml')
+    }
+  })
+
+  it('lets a sync token write and read its own cluster only', async () => {
+    const { app } = testApp()
+    await pushConfigs(app, 'alpha', [configText('logger:v1')])
+    const alpha = await tokensFor('alpha')
+    const write = await app.request('/v1/clusters/beta/configs', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${alpha.sync}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ configs: [] }),
+    })
+    expect(write.status).toBe(401)
+    expect((await listConfigs(app, 'beta', alpha.sync)).status).toBe(401)
+    expect((await listConfigs(app, 'shared', alpha.sync)).status).toBe(401)
+    const beta = (await (await listConfigs(app, 'beta')).json()) as StoredConfigList
+    expect(beta.configs).toEqual([])
+  })
+
+  it('answers 503 and keeps the previous set when a KV write fails', async () => {
+    const kv = freshKv()
+    let clock = 1_700_000_000_000
+    await pushConfigs(testApp({ kv, now: () => clock }).app, 'alpha', [
+      configText('logger:v1', 'a'),
+    ])
+    clock += 5_000
+    const failing = {
+      get: kv.get,
+      put: () => Promise.reject(new Error('KV PUT failed: 429 Too Many Requests')),
+    }
+    const res = await pushConfigs(testApp({ kv: failing, now: () => clock }).app, 'alpha', [
+      configText('logger:v1', 'b'),
+    ])
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('1')
+    const admission = await admissionOf(
+      await postReview(testApp({ kv }).app, 'alpha', podReview('logger:v1')),
+    )
+    expect(marksOf(admission.patch, 'logger')).toEqual(['a'])
+  })
+})

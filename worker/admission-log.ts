@@ -1,0 +1,47 @@
+import type { AdmissionRequest } from '../shared/admission-review.ts'
+import type { JsonObject } from '../shared/json.ts'
+import type { Decision } from '../shared/types.ts'
+
+/** Writes one structured log line; the default prints JSON for Workers Logs. */
+export type LogSink = (line: JsonObject) => void
+
+/** Prints a log line as one JSON object (Workers observability indexes its fields). */
+export const consoleLog: LogSink = (line) => {
+  console.log(JSON.stringify(line))
+}
+
+export interface AdmissionLogEntry {
+  readonly cluster: string
+  readonly request: AdmissionRequest
+  readonly decision: Decision
+  readonly kvOps: number
+  readonly durationMs: number
+}
+
+/** The one log line of an admission: who, what was decided and why, and what it cost. No tokens. */
+export function formatAdmissionLog(entry: AdmissionLogEntry): JsonObject {
+  const { request, decision } = entry
+  const metadata = request.object?.metadata
+  const meta =
+    typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? metadata : {}
+  const pod = request.name ?? stringOr(meta.name) ?? stringOr(meta.generateName) ?? ''
+  return {
+    event: 'admission',
+    cluster: entry.cluster,
+    uid: request.uid,
+    namespace: request.namespace ?? stringOr(meta.namespace) ?? '',
+    pod,
+    operation: request.operation,
+    decision: decision.kind,
+    reason: decision.kind === 'skip' ? decision.reason : 'injected',
+    detail: decision.kind === 'skip' ? decision.detail : '',
+    configs: decision.kind === 'inject' ? [...decision.configs] : [],
+    warnings: decision.warnings.length,
+    kvOps: entry.kvOps,
+    durationMs: entry.durationMs,
+  }
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}

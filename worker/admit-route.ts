@@ -1,0 +1,62 @@
+import type { Hono } from 'hono'
+import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
+import { decideAdmission, planAdmission } from '../shared/decision.ts'
+import type { Decision } from '../shared/types.ts'
+import { formatAdmissionLog } from './admission-log.ts'
+import type { AppDeps, AppEnv } from './app-env.ts'
+import { authorizeCluster } from './cluster-auth.ts'
+import { withDeadline } from './deadline.ts'
+import { readJsonBody } from './json-body.ts'
+
+/** `POST /v1/admit/{cluster}/{token}`: AdmissionReview in, AdmissionReview out, no side effects. */
+export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { settings, reader, auth, log, now } = deps
+  app.post('/v1/admit/:cluster/:token', async (c) => {
+    const started = now()
+    const cluster = await authorizeCluster(c, auth, 'admit', c.req.param('token'))
+    c.set('cluster', cluster)
+    const review = decodeReview(await readJsonBody(c.req.raw, settings.admissionMaxBytes))
+    c.set('review', review)
+    const { request } = review
+    const plan = planAdmission(request, settings.injection)
+    const stats = { kvOps: 0 }
+    let decision: Decision
+    if (plan.kind === 'skip') {
+      // Decided without configs: the lookup is never called, so this costs no KV operation.
+      decision = decideAdmission(request, settings.injection, () => undefined)
+    } else {
+      const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - started))
+      try {
+        const lookup = await withDeadline(
+          reader.load(cluster, plan.refs, stats),
+          remaining,
+          'config lookup',
+        )
+        decision = decideAdmission(request, settings.injection, lookup)
+      } catch (error) {
+        decision = admitUnchanged('config lookup failed', error)
+      }
+    }
+    log(
+      formatAdmissionLog({
+        cluster,
+        request,
+        decision,
+        kvOps: stats.kvOps,
+        durationMs: now() - started,
+      }),
+    )
+    return c.json(encodeResponse(review, decision))
+  })
+}
+
+/** A pod must not wait on, or fail because of, the injector: admit it unchanged and say why. */
+export function admitUnchanged(what: string, error: unknown): Decision {
+  const detail = `${what}: ${error instanceof Error ? error.message : String(error)}`
+  return {
+    kind: 'skip',
+    reason: 'lookup_failed',
+    detail,
+    warnings: [`sidecar injection skipped, ${detail}`],
+  }
+}

@@ -1,0 +1,22 @@
+import type { DecodedReview } from '../shared/admission-review.ts'
+import type { LogSink } from './admission-log.ts'
+import type { ConfigReader } from './config-reader.ts'
+import type { ConfigStore } from './config-store.ts'
+import type { WorkerSettings } from './settings.ts'
+import type { TokenAuth } from './token-auth.ts'
+
+/** Hono's per-request variables: the decoded review, once there is one, for the fail-open policy. */
+export interface AppEnv {
+  Variables: { review: DecodedReview; cluster: string }
+}
+
+/** What the routes are built from; `createApp` fills in what the caller leaves out. */
+export interface AppDeps {
+  readonly store: ConfigStore
+  readonly settings: WorkerSettings
+  readonly reader: ConfigReader
+  readonly auth: TokenAuth
+  readonly log: LogSink
+  /** Milliseconds since the epoch; tests move it to cross the ingest rate limit. */
+  readonly now: () => number
+}

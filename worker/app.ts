@@ -1,0 +1,91 @@
+import { Hono } from 'hono'
+import { encodeResponse, ReviewError } from '../shared/admission-review.ts'
+import { consoleLog, formatAdmissionLog, type LogSink } from './admission-log.ts'
+import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
+import type { AppDeps, AppEnv } from './app-env.ts'
+import { type ConfigReader, createConfigReader } from './config-reader.ts'
+import type { ConfigStore } from './config-store.ts'
+import { HttpError, unauthorized } from './http-error.ts'
+import { registerIngestRoutes } from './ingest-route.ts'
+import { registerPreviewRoute } from './preview-route.ts'
+import type { WorkerSettings } from './settings.ts'
+import { createTokenAuth, type TokenAuth } from './token-auth.ts'
+
+/** The adapters the Worker runs on; only `store` and `settings` are required. */
+export interface AppOptions {
+  readonly store: ConfigStore
+  readonly settings: WorkerSettings
+  readonly reader?: ConfigReader
+  readonly auth?: TokenAuth
+  readonly log?: LogSink
+  readonly now?: () => number
+}
+
+/** Paths and the methods they take, for 405 answers with an `Allow` header. */
+const ROUTES: readonly (readonly [string, string])[] = [
+  ['/healthz', 'GET'],
+  ['/v1/admit/:cluster/:token', 'POST'],
+  ['/v1/admit/:cluster', 'POST'],
+  ['/v1/clusters/:cluster/configs', 'GET, PUT'],
+  ['/v1/clusters/:cluster/preview', 'POST'],
+]
+
+/** Composition root: builds the Worker's Hono app from its store, settings and clock. */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const now = options.now ?? Date.now
+  const deps: AppDeps = {
+    store: options.store,
+    settings: options.settings,
+    now,
+    log: options.log ?? consoleLog,
+    auth: options.auth ?? createTokenAuth(options.settings.secrets),
+    reader:
+      options.reader ??
+      createConfigReader({ store: options.store, ttlMs: options.settings.cacheTtlMs, now }),
+  }
+  const app = new Hono<AppEnv>()
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  registerAdmitRoute(app, deps)
+  // A webhook URL without its token segment: the same answer as a wrong token.
+  app.post('/v1/admit/:cluster', () => {
+    throw unauthorized()
+  })
+  registerIngestRoutes(app, deps)
+  registerPreviewRoute(app, deps)
+  for (const [path, allow] of ROUTES) {
+    app.all(path, (c) =>
+      c.json({ error: `method ${c.req.method} not allowed; use ${allow}` }, 405, { allow }),
+    )
+  }
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      return c.json({ error: error.message }, error.status, error.headers)
+    }
+    if (error instanceof ReviewError) return c.json({ error: error.message }, 400)
+    // The one failure policy: a pod whose review we could read is admitted unchanged, never 500'd
+    // (tumblr: "don't prevent pods from launching"); anything else is a plain 500.
+    const review = c.get('review')
+    if (review !== undefined) {
+      const decision = admitUnchanged('injector error', error)
+      try {
+        deps.log(
+          formatAdmissionLog({
+            cluster: c.get('cluster'),
+            request: review.request,
+            decision,
+            kvOps: 0,
+            durationMs: 0,
+          }),
+        )
+      } catch {}
+      return c.json(encodeResponse(review, decision))
+    }
+    // The route pattern, not the path: an admit path carries a token.
+    console.error(
+      JSON.stringify({ event: 'error', route: c.req.routePath, message: String(error) }),
+    )
+    return c.json({ error: 'internal error' }, 500)
+  })
+  return app
+}

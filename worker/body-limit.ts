@@ -1,0 +1,50 @@
+import { HttpError } from './http-error.ts'
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `maxBytes` before parsing anything:
+ * a declared Content-Length is checked first, and a chunked body is counted while it streams.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body exceeds ${maxBytes} bytes`)
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge()
+  if (request.body === null) return ''
+  // A declared length within the limit: one native read (workerd enforces the length it declared).
+  const bytes =
+    declared !== null
+      ? new Uint8Array(await request.arrayBuffer())
+      : await readCounted(request.body, maxBytes)
+  if (bytes.byteLength > maxBytes) throw tooLarge()
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+  } catch {
+    throw new HttpError(400, 'request body is not valid UTF-8')
+  }
+}
+
+// A chunked body has no length up front: count while reading and stop at the limit.
+async function readCounted(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel()
+      throw new HttpError(413, `request body exceeds ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}

@@ -1,0 +1,26 @@
+import type { Context } from 'hono'
+import { parseClusterName } from '../shared/cluster-name.ts'
+import { HttpError, unauthorized } from './http-error.ts'
+import { fingerprintToken, type TokenAuth, type TokenKind } from './token-auth.ts'
+
+/** Validates the `:cluster` segment and the token presented for it; returns the cluster name. */
+export async function authorizeCluster(
+  c: Context,
+  auth: TokenAuth,
+  kind: TokenKind,
+  presented: string | undefined,
+): Promise<string> {
+  const parsed = parseClusterName(c.req.param('cluster') ?? '')
+  if (!parsed.ok) throw new HttpError(400, parsed.message)
+  if (await auth.verify(parsed.name, kind, presented)) return parsed.name
+  // The fingerprint lets an operator match a failing relay to its token without logging it.
+  const token = presented === undefined ? 'none' : await fingerprintToken(presented)
+  console.warn(JSON.stringify({ event: 'unauthorized', cluster: parsed.name, kind, token }))
+  throw unauthorized()
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if there is one. */
+export function bearerToken(c: Context): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
+  return match?.[1]
+}

@@ -1,0 +1,152 @@
+import type { ConfigSource, IngestRequest, IngestResult } from '../shared/ingest-api.ts'
+import { parseSidecarConfig } from '../shared/sidecar-config.ts'
+import { formatSidecarRef } from '../shared/sidecar-ref.ts'
+import type { ConfigIssue } from '../shared/types.ts'
+import { hashContent } from './content-hash.ts'
+import { describeSource } from './ingest-request.ts'
+import type { Manifest, ManifestEntry } from './kv-layout.ts'
+
+/** What an ingest would change: the per-entry verdicts, the next manifest and the values to write. */
+export interface IngestPlan {
+  readonly results: readonly IngestResult[]
+  readonly entries: Readonly<Record<string, ManifestEntry>>
+  /** Config values (JSON text by hash) the previous manifest did not reference. */
+  readonly newValues: ReadonlyMap<string, string>
+  readonly stored: readonly string[]
+  readonly removed: readonly string[]
+  /** The set equals what the manifest holds: nothing to write. */
+  readonly unchanged: boolean
+}
+
+export interface IngestPlanOptions {
+  readonly request: IngestRequest
+  readonly previous: Manifest
+  readonly allowHostAccess: boolean
+  readonly now: string
+}
+
+interface Accepted {
+  readonly index: number
+  readonly ref: string
+  readonly json: string
+  readonly inherits?: string
+  readonly source: ConfigSource
+}
+
+/** Validates every entry and computes the scope's next state: exactly the accepted entries. */
+export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan> {
+  const { request, previous, allowHostAccess, now } = options
+  const rejected = new Map<number, { ref?: string; issues: ConfigIssue[] }>()
+  const accepted: Accepted[] = []
+  request.configs.forEach((entry, index) => {
+    const parsed = parseSidecarConfig(entry.text)
+    if (!parsed.ok) {
+      rejected.set(index, {
+        ...(parsed.ref === undefined ? {} : { ref: parsed.ref }),
+        issues: [...parsed.issues],
+      })
+      return
+    }
+    const ref = formatSidecarRef(parsed.config)
+    if (!allowHostAccess && parsed.hostAccess.length > 0) {
+      const issues = parsed.hostAccess.map((f) => ({
+        path: f.path,
+        message: `host access (${f.kind}) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true`,
+      }))
+      rejected.set(index, { ref, issues })
+      return
+    }
+    const inherits = parsed.config.inherits
+    accepted.push({
+      index,
+      ref,
+      json: JSON.stringify(parsed.config),
+      source: entry.source,
+      ...(inherits === undefined ? {} : { inherits: formatSidecarRef(inherits) }),
+    })
+  })
+  // Two entries claiming one name:version: neither wins, and each message names both sources.
+  const byRef = new Map<string, Accepted[]>()
+  for (const a of accepted) byRef.set(a.ref, [...(byRef.get(a.ref) ?? []), a])
+  for (const [ref, group] of byRef) {
+    if (group.length < 2) continue
+    const sources = group.map((a) => describeSource(a.source)).join(' and ')
+    for (const a of group) {
+      rejected.set(a.index, {
+        ref,
+        issues: [{ path: 'name', message: `duplicate ${ref} in ${sources}` }],
+      })
+    }
+  }
+  const kept = accepted.filter((a) => !rejected.has(a.index))
+  const hashes = await Promise.all(kept.map((a) => hashContent(a.json)))
+  const entries: Record<string, ManifestEntry> = {}
+  const newValues = new Map<string, string>()
+  const known = new Set(Object.values(previous.entries).map((e) => e.hash))
+  const resultOf = new Map<number, IngestResult>()
+  kept.forEach((a, i) => {
+    const hash = hashes[i] ?? ''
+    const before = previous.entries[a.ref]
+    entries[a.ref] = {
+      hash,
+      ...(a.inherits === undefined ? {} : { inherits: a.inherits }),
+      source: a.source,
+      updatedAt: before?.hash === hash ? before.updatedAt : now,
+    }
+    if (!known.has(hash)) newValues.set(hash, a.json)
+    resultOf.set(a.index, {
+      index: a.index,
+      status: 'accepted',
+      ref: a.ref,
+      hash,
+      source: a.source,
+    })
+  })
+  const results = request.configs.map((entry, index): IngestResult => {
+    const verdict = rejected.get(index)
+    if (verdict !== undefined) {
+      return { index, status: 'rejected', ...verdict, source: entry.source }
+    }
+    const result = resultOf.get(index)
+    if (result === undefined) throw new Error(`ingest entry ${index} has no verdict`)
+    return result
+  })
+  const stored = Object.keys(entries).sort()
+  const removed = Object.keys(previous.entries)
+    .filter((ref) => !(ref in entries))
+    .sort()
+  return {
+    results,
+    entries,
+    newValues,
+    stored,
+    removed,
+    unchanged: sameEntries(previous.entries, entries),
+  }
+}
+
+// resourceVersion changes whenever any key of the ConfigMap changes; alone it is not worth a write.
+function sameEntries(
+  a: Readonly<Record<string, ManifestEntry>>,
+  b: Readonly<Record<string, ManifestEntry>>,
+): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  return keys.every((ref) => {
+    const x = a[ref]
+    const y = b[ref]
+    return (
+      x !== undefined &&
+      y !== undefined &&
+      x.hash === y.hash &&
+      x.inherits === y.inherits &&
+      JSON.stringify(withoutVersion(x.source)) === JSON.stringify(withoutVersion(y.source))
+    )
+  })
+}
+
+function withoutVersion(source: ConfigSource): ConfigSource {
+  if (source.kind !== 'ConfigMap') return source
+  const { resourceVersion: _ignored, ...rest } = source
+  return rest
+}

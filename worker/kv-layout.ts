@@ -1,0 +1,61 @@
+import type { ConfigSource } from '../shared/ingest-api.ts'
+
+/**
+ * KV layout. KV has no compare-and-set and propagates in ~60 s, so a scope is published by
+ * writing one manifest key that points at immutable, content-addressed config values:
+ *
+ *   manifest/{scope}   -> Manifest (JSON): every name:version of the scope and its content hash
+ *   config/{sha256}    -> the parsed SidecarConfig (JSON), written before any manifest names it
+ *
+ * A reader that sees a manifest therefore never mixes two versions of a scope's set.
+ */
+export interface Manifest {
+  readonly version: 1
+  readonly scope: string
+  /** ISO time of the write: ingest refuses a second write within KV's ~1 write/s per key. */
+  readonly writtenAt: string
+  readonly entries: Readonly<Record<string, ManifestEntry>>
+}
+
+/** One config of a scope: where its content is, and the parent a reader must fetch with it. */
+export interface ManifestEntry {
+  readonly hash: string
+  /** Canonical `name:version` of the parent, so both round trips can be planned from manifests. */
+  readonly inherits?: string
+  readonly source: ConfigSource
+  /** When this name:version last got new content. */
+  readonly updatedAt: string
+}
+
+/** KV key of a scope's manifest. */
+export function manifestKey(scope: string): string {
+  return `manifest/${scope}`
+}
+
+/** KV key of a config value by its content hash. */
+export function configKey(hash: string): string {
+  return `config/${hash}`
+}
+
+/** An empty manifest, as a scope that was never written reads. */
+export function emptyManifest(scope: string): Manifest {
+  return { version: 1, scope, writtenAt: new Date(0).toISOString(), entries: {} }
+}
+
+/** Parses a stored manifest; throws when it is not one (a corrupt value is a lookup failure). */
+export function parseManifest(scope: string, text: string | null): Manifest {
+  if (text === null) return emptyManifest(scope)
+  const value: unknown = JSON.parse(text)
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('version' in value) ||
+    value.version !== 1 ||
+    !('entries' in value) ||
+    typeof value.entries !== 'object' ||
+    value.entries === null
+  ) {
+    throw new Error(`stored manifest of scope "${scope}" is not a version 1 manifest`)
+  }
+  return value as Manifest
+}

@@ -1,0 +1,72 @@
+import type { Hono } from 'hono'
+import { type AdmissionRequest, decodeReview } from '../shared/admission-review.ts'
+import { decideAdmission, planAdmission } from '../shared/decision.ts'
+import { isJsonObject, type JsonObject, type JsonValue } from '../shared/json.ts'
+import { extractPod, replacePod } from '../shared/pod-template.ts'
+import type { Decision } from '../shared/types.ts'
+import type { AppDeps, AppEnv } from './app-env.ts'
+import { authorizeCluster, bearerToken } from './cluster-auth.ts'
+import { HttpError } from './http-error.ts'
+import { applyPatch } from './json-patch.ts'
+import { readJsonBody } from './json-body.ts'
+
+/** Body of a 200 answer to `POST /v1/clusters/{cluster}/preview`. */
+export interface PreviewResponse {
+  readonly cluster: string
+  /** The decision exactly as admission would make it, with its reason and warnings. */
+  readonly decision: Decision
+  /** The Pod after the patch (unchanged when the decision is a skip). */
+  readonly pod: JsonObject
+  /** The posted Pod or workload with that Pod put back; absent for an AdmissionReview. */
+  readonly object?: JsonObject
+}
+
+/**
+ * `POST /v1/clusters/{cluster}/preview`: a Pod, a workload with a pod template, or an
+ * AdmissionReview in; the decision, the patch and the mutated Pod out. Nothing is stored.
+ */
+export function registerPreviewRoute(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { settings, reader, auth } = deps
+  app.post('/v1/clusters/:cluster/preview', async (c) => {
+    const cluster = await authorizeCluster(c, auth, 'sync', bearerToken(c))
+    const body = await readJsonBody(c.req.raw, settings.admissionMaxBytes)
+    const { request, source } = previewRequest(body)
+    const plan = planAdmission(request, settings.injection)
+    const lookup =
+      plan.kind === 'skip' ? () => undefined : await reader.load(cluster, plan.refs, { kvOps: 0 })
+    const decision = decideAdmission(request, settings.injection, lookup)
+    const before = request.object ?? {}
+    const pod = decision.kind === 'inject' ? applyPatch(before, decision.patch) : before
+    const response: PreviewResponse = {
+      cluster,
+      decision,
+      pod,
+      ...(source === undefined ? {} : { object: replacePod(source, pod) }),
+    }
+    return c.json(response)
+  })
+}
+
+function previewRequest(body: unknown): { request: AdmissionRequest; source?: JsonObject } {
+  if (!isJsonObject(body as JsonValue)) {
+    throw new HttpError(400, 'body must be a JSON object: a Pod, a workload or an AdmissionReview')
+  }
+  const object = body as JsonObject
+  if (object.kind === 'AdmissionReview') return { request: decodeReview(object).request }
+  const extracted = extractPod(object)
+  if (!extracted.ok) throw new HttpError(400, extracted.message)
+  const metadata = extracted.pod.metadata
+  const namespace =
+    isJsonObject(metadata) && typeof metadata.namespace === 'string'
+      ? metadata.namespace
+      : 'default'
+  // What the API server would send when this pod is created.
+  const request: AdmissionRequest = {
+    uid: 'preview',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    operation: 'CREATE',
+    namespace,
+    object: extracted.pod,
+  }
+  return { request, source: object }
+}

@@ -1,0 +1,108 @@
+import type { InjectionSettings } from '../shared/types.ts'
+
+/** The Worker's settings, read and validated once from its environment. */
+export interface WorkerSettings {
+  /** `INJECTOR_SECRET` first, then `INJECTOR_SECRET_PREVIOUS` when set (rotation). */
+  readonly secrets: readonly string[]
+  readonly injection: InjectionSettings
+  /** How long a warm isolate trusts a manifest it read; 0 disables the cache. */
+  readonly cacheTtlMs: number
+  /** The admission route answers within this, KV or not. */
+  readonly admissionDeadlineMs: number
+  readonly allowHostAccess: boolean
+  /** The API server sends at most 3 MiB (etcd's request limit), so a larger review is not one. */
+  readonly admissionMaxBytes: number
+  readonly ingestMaxBytes: number
+}
+
+/** The raw variables, as wrangler.toml `[vars]` and secrets provide them. */
+export type SettingsEnv = Readonly<Record<string, unknown>>
+
+/** A setting with a bad value; the message names the variable. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError'
+}
+
+const ADMISSION_MAX_BYTES = 3 * 1024 * 1024
+
+/** Reads and validates the Worker's variables; throws `SettingsError` naming the first bad one. */
+export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
+  const secret = readString(env, 'INJECTOR_SECRET', '')
+  if (secret === '') {
+    throw new SettingsError('INJECTOR_SECRET: required (wrangler secret put INJECTOR_SECRET)')
+  }
+  const previous = readString(env, 'INJECTOR_SECRET_PREVIOUS', '')
+  for (const [name, value] of [
+    ['INJECTOR_SECRET', secret],
+    ['INJECTOR_SECRET_PREVIOUS', previous],
+  ] as const) {
+    // Tokens carry 256 bits; a short secret would be the weak link.
+    if (value !== '' && value.length < 32) {
+      throw new SettingsError(`${name}: must be at least 32 characters`)
+    }
+  }
+  const annotationNamespace = readString(
+    env,
+    'INJECTOR_ANNOTATION_NAMESPACE',
+    'injector.tumblr.com',
+  )
+  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(annotationNamespace)) {
+    throw new SettingsError(
+      `INJECTOR_ANNOTATION_NAMESPACE: "${annotationNamespace}" is not a DNS subdomain`,
+    )
+  }
+  const ignored = readString(env, 'INJECTOR_IGNORED_NAMESPACES', 'kube-system,kube-public')
+  return {
+    secrets: previous === '' ? [secret] : [secret, previous],
+    injection: {
+      annotationNamespace,
+      ignoredNamespaces: ignored
+        .split(',')
+        .map((ns) => ns.trim())
+        .filter((ns) => ns !== ''),
+    },
+    cacheTtlMs: readInteger(env, 'INJECTOR_CACHE_TTL_SECONDS', 30, 0, 300) * 1000,
+    admissionDeadlineMs: readInteger(env, 'INJECTOR_ADMISSION_DEADLINE_MS', 2000, 50, 25_000),
+    allowHostAccess: readBoolean(env, 'INJECTOR_ALLOW_HOST_ACCESS', false),
+    admissionMaxBytes: ADMISSION_MAX_BYTES,
+    ingestMaxBytes: readInteger(
+      env,
+      'INJECTOR_INGEST_MAX_BYTES',
+      8 * 1024 * 1024,
+      1024,
+      25 * 1024 * 1024,
+    ),
+  }
+}
+
+function readString(env: SettingsEnv, name: string, fallback: string): string {
+  const value = env[name]
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'string') throw new SettingsError(`${name}: must be a string`)
+  return value.trim()
+}
+
+function readInteger(
+  env: SettingsEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = readString(env, name, '')
+  if (text === '') return fallback
+  if (!/^\d+$/.test(text)) throw new SettingsError(`${name}: "${text}" is not a whole number`)
+  const value = Number(text)
+  if (value < min || value > max) {
+    throw new SettingsError(`${name}: ${value} is outside ${min}..${max}`)
+  }
+  return value
+}
+
+function readBoolean(env: SettingsEnv, name: string, fallback: boolean): boolean {
+  const text = readString(env, name, '').toLowerCase()
+  if (text === '') return fallback
+  if (text === 'true') return true
+  if (text === 'false') return false
+  throw new SettingsError(`${name}: "${text}" must be "true" or "false"`)
+}

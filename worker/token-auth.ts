@@ -1,0 +1,49 @@
+import {
+  type ClusterTokens,
+  deriveClusterTokens,
+  equalsConstantTime,
+} from '../shared/cluster-token.ts'
+
+/** Which of a cluster's tokens a route needs. */
+export type TokenKind = keyof ClusterTokens
+
+/** Checks presented tokens against the ones derived from the current and previous secret. */
+export interface TokenAuth {
+  verify(cluster: string, kind: TokenKind, presented: string | undefined): Promise<boolean>
+}
+
+// Derivation is two HMACs per secret; a warm isolate keeps them for the clusters it serves.
+const MAX_CACHED_CLUSTERS = 1000
+
+/** Builds the token check for `secrets` (current first); `cluster` must already be validated. */
+export function createTokenAuth(secrets: readonly string[]): TokenAuth {
+  const derived = new Map<string, Promise<ClusterTokens[]>>()
+  const tokensOf = (cluster: string): Promise<ClusterTokens[]> => {
+    let tokens = derived.get(cluster)
+    if (tokens === undefined) {
+      tokens = Promise.all(secrets.map((s) => deriveClusterTokens(s, cluster, crypto.subtle)))
+      if (derived.size >= MAX_CACHED_CLUSTERS) derived.clear()
+      derived.set(cluster, tokens)
+    }
+    return tokens
+  }
+  return {
+    async verify(cluster, kind, presented) {
+      if (presented === undefined || presented === '') return false
+      let match = false
+      // Compare with every secret's token, so timing does not tell which one matched.
+      for (const tokens of await tokensOf(cluster)) {
+        if (equalsConstantTime(tokens[kind], presented)) match = true
+      }
+      return match
+    },
+  }
+}
+
+/** A short, non-reversible fingerprint of a token for logs: the first 8 hex digits of its SHA-256. */
+export async function fingerprintToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))
+  return [...new Uint8Array(digest).slice(0, 4)]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+}
