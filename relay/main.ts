@@ -8,7 +8,7 @@ import { startLifecycleServer } from './lifecycle-server.ts'
 import { createRelayLogger } from './logger.ts'
 import { createRelayMetrics } from './metrics.ts'
 import { startRelay } from './relay.ts'
-import { readRelaySettings, SettingsError } from './settings.ts'
+import { HelpRequested, readRelaySettings, SettingsError } from './settings.ts'
 import { openTokenFile } from './token-file.ts'
 import { createWorkerSink } from './worker-sink.ts'
 
@@ -41,6 +41,10 @@ async function main(): Promise<void> {
       podNamespace: readPodNamespace,
     })
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(error.text)
+      process.exit(0)
+    }
     if (error instanceof SettingsError) exitWithSettingsError(error.message)
     throw error
   }

@@ -33,6 +33,25 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError'
 }
 
+/** `--help` was asked for: not an error; the caller prints `text` and exits 0. */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested'
+  readonly text: string
+  constructor(text: string) {
+    super('help requested')
+    this.text = text
+  }
+}
+
+const HELP_EXAMPLE = `
+Every flag can also be set by its environment variable; a flag wins over the variable.
+
+Example:
+  relay --cluster prod-eu --worker-url https://injector.example.workers.dev \\
+    --token-file /var/run/secrets/injector/sync-token \\
+    --configmap-namespace sidecar-injector --configmap-labels app=k8s-sidecar-injector
+`
+
 /** Where defaults that live outside the command line come from. */
 export interface SettingsSources {
   readonly env: Readonly<Record<string, string | undefined>>
@@ -117,16 +136,28 @@ export function readRelaySettings(
   argv: readonly string[],
   sources: SettingsSources,
 ): RelaySettings {
+  let helpText = ''
   const program = new Command('relay')
+    .description("Watches labelled ConfigMaps and keeps the Worker's sidecar configs in step.")
     .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: () => {} })
+    .configureOutput({
+      writeErr: () => {},
+      writeOut: (text) => {
+        helpText += text
+      },
+    })
     .allowExcessArguments(false)
+    .addHelpText('after', HELP_EXAMPLE)
   for (const spec of Object.values(FLAGS) as FlagSpec[]) {
-    program.option(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)
+    const fallback = spec.fallback === undefined ? '' : `, default ${spec.fallback}`
+    program.option(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env}${fallback})`)
   }
   try {
     program.parse([...argv], { from: 'user' })
   } catch (error) {
+    if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') {
+      throw new HelpRequested(helpText)
+    }
     const message = error instanceof CommanderError ? error.message : String(error)
     throw new SettingsError(message.replace(/^error: /, ''))
   }

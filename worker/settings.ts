@@ -52,6 +52,7 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
     )
   }
   const ignored = readString(env, 'INJECTOR_IGNORED_NAMESPACES', 'kube-system,kube-public')
+  const allowHostAccess = readBoolean(env, 'INJECTOR_ALLOW_HOST_ACCESS', false)
   return {
     secrets: previous === '' ? [secret] : [secret, previous],
     injection: {
@@ -60,10 +61,12 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
         .split(',')
         .map((ns) => ns.trim())
         .filter((ns) => ns !== ''),
+      // Checked at admission too: turning the switch off also stops configs stored before.
+      allowHostAccess,
     },
     cacheTtlMs: readInteger(env, 'INJECTOR_CACHE_TTL_SECONDS', 30, 0, 300) * 1000,
     admissionDeadlineMs: readInteger(env, 'INJECTOR_ADMISSION_DEADLINE_MS', 2000, 50, 25_000),
-    allowHostAccess: readBoolean(env, 'INJECTOR_ALLOW_HOST_ACCESS', false),
+    allowHostAccess,
     admissionMaxBytes: ADMISSION_MAX_BYTES,
     ingestMaxBytes: readInteger(
       env,

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { readRelaySettings, SettingsError } from '../../relay/settings.ts'
+import { HelpRequested, readRelaySettings, SettingsError } from '../../relay/settings.ts'
 
 const REQUIRED = ['--cluster', 'c1', '--worker-url', 'https://w.example/', '--token-file', '/t']
 
@@ -142,5 +144,29 @@ describe('readRelaySettings', () => {
     expect(failure(REQUIRED)).toMatch(
       /--configmap-namespace \(RELAY_CONFIGMAP_NAMESPACE\): required/,
     )
+  })
+
+  it('answers --help with every flag, its variable and an example, not an error', () => {
+    let help: unknown
+    try {
+      read(['--help'])
+    } catch (error) {
+      help = error
+    }
+    expect(help).toBeInstanceOf(HelpRequested)
+    const text = (help as HelpRequested).text
+    expect(text).toContain('--configmap-labels <value>')
+    expect(text).toContain('RELAY_TOKEN_FILE')
+    expect(text).toContain('Example:')
+  })
+
+  it('prints the help and exits 0 when run as a program', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url))
+    const output = execFileSync(process.execPath, ['relay/main.ts', '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toMatch(/^Usage: relay \[options\]/)
+    expect(output).toContain('--worker-url <value>')
   })
 })

@@ -141,6 +141,24 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     expect(ok.results[0]).toMatchObject({ status: 'accepted' })
   })
 
+  it('stops injecting a stored host-access config once the switch is turned off', async () => {
+    const kv = freshKv()
+    const text = `${configText('netdebug:v1')}hostNetwork: true\n`
+    const allowed = testApp({ kv, vars: { INJECTOR_ALLOW_HOST_ACCESS: 'true' } })
+    expect((await pushConfigs(allowed.app, 'alpha', [text])).status).toBe(200)
+    const before = await admissionOf(
+      await postReview(allowed.app, 'alpha', podReview('netdebug:v1')),
+    )
+    expect(before.patch.some((op) => op.path === '/spec/hostNetwork')).toBe(true)
+
+    const refused = await admissionOf(
+      await postReview(testApp({ kv }).app, 'alpha', podReview('netdebug:v1')),
+    )
+    expect(refused.allowed).toBe(true)
+    expect(refused.patch).toEqual([])
+    expect(refused.warnings.join(' ')).toContain('host access')
+  })
+
   it('rejects both entries of a duplicate name:version, naming both sources', async () => {
     const res = await pushConfigs(testApp().app, 'alpha', [
       { text: configText('logger:v1', 'a'), source: source('one', 'a.yaml') },
