@@ -2,12 +2,12 @@ import type { Hono } from 'hono'
 import { type AdmissionRequest, decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../shared/json.ts'
+import { applyPatch } from '../shared/patch-apply.ts'
 import { extractPod, replacePod } from '../shared/pod-template.ts'
 import type { Decision } from '../shared/types.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster, bearerToken } from './cluster-auth.ts'
 import { HttpError } from './http-error.ts'
-import { applyPatch } from './json-patch.ts'
 import { readJsonBody } from './json-body.ts'
 
 /** Body of a 200 answer to `POST /v1/clusters/{cluster}/preview`. */

@@ -8,6 +8,8 @@ import { decodeReview, encodeResponse } from '../../shared/admission-review.ts'
 import { decideAdmission } from '../../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import type { JsonObject } from '../../shared/json.ts'
+import { applyPatch } from '../../shared/patch-apply.ts'
+import type { PatchOp } from '../../shared/types.ts'
 import { config, lookupOf } from './engine-support.ts'
 
 // Review in (`<case>.review.json`), response, patch and patched pod out (`<case>.golden.json`).
@@ -41,6 +43,8 @@ describe('golden reviews', () => {
     // Validating application, as the API server's: a bad path or a missing array fails here.
     const pod = fastJsonPatch.applyPatch(structuredClone(before), patch, true, false).newDocument
     new Pod(pod).validate()
+    // The preview route and the CLI apply patches with their own small applier: same result.
+    expect(applyPatch(before, patch as PatchOp[])).toEqual(pod)
     const actual = {
       decision:
         decision.kind === 'skip' ? { skip: decision.reason, detail: decision.detail } : 'inject',

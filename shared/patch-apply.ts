@@ -1,9 +1,10 @@
-import type { JsonObject, JsonValue } from '../shared/json.ts'
-import type { PatchOp } from '../shared/types.ts'
+import type { JsonObject, JsonValue } from './json.ts'
+import type { PatchOp } from './types.ts'
 
 /** Applies the add/remove/replace operations the engine emits to a copy of `document` (RFC 6902). */
 export function applyPatch(document: JsonObject, patch: readonly PatchOp[]): JsonObject {
-  const root = structuredClone(document)
+  // JSON values only, so a JSON round trip is an exact deep copy.
+  const root = JSON.parse(JSON.stringify(document)) as JsonObject
   for (const op of patch) {
     const tokens = op.path
       .split('/')
