@@ -95,6 +95,7 @@ describe('readWorkerSettings', () => {
       injection: {
         annotationNamespace: 'injector.tumblr.com',
         ignoredNamespaces: ['kube-system', 'kube-public'],
+        allowHostAccess: false,
       },
       cacheTtlMs: 30_000,
       admissionDeadlineMs: 2000,
