@@ -1,6 +1,10 @@
 // Relay benchmark (`npm run bench:relay`): fake API server -> relay process -> Worker in workerd.
 // Measures event-to-served propagation over 100 edits, and initial sync time and memory for
 // 1,000 ConfigMaps. Prints a markdown table.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { admit, containerRevision, podReview } from '../test/support/admission-client.ts'
 import { readStoredConfigs } from '../test/support/converge.ts'
@@ -13,6 +17,7 @@ import {
 } from '../test/support/relay-stack.ts'
 import { sidecarConfigText } from '../test/support/sidecar-config-text.ts'
 import { startWorker, type WorkerProcess } from '../test/support/worker-process.ts'
+import { buildRelayBundle, RELAY_NODE_FLAGS } from './relay-bundle.ts'
 
 const EDITS = 100
 const EDIT_GAP_MS = 1000
@@ -136,7 +141,26 @@ async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
+/** VmRSS of a Node process that loads nothing, with `flags`: the floor any Node program pays. */
+async function idleNodeRss(flags: readonly string[]): Promise<number> {
+  const child = spawn(process.execPath, [...flags, '-e', 'setInterval(() => {}, 1000)'])
+  try {
+    await sleep(1000)
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN)
+    return kb * 1024
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
 async function main(): Promise<void> {
+  // Measure what the image runs: the bundle, with the image's Node flags.
+  const bundleDir = mkdtempSync(join(tmpdir(), 'bench-relay-'))
+  const relayProgram = {
+    entry: await buildRelayBundle(join(bundleDir, 'relay.mjs')),
+    nodeArgs: RELAY_NODE_FLAGS,
+  }
   const worker: WorkerProcess = await startWorker({
     secret: SECRET,
     vars: { INJECTOR_CACHE_TTL_SECONDS: CACHE_TTL_SECONDS },
@@ -147,12 +171,24 @@ async function main(): Promise<void> {
       worker,
       secret: SECRET,
       cluster: 'bench-edits',
+      relayProgram,
     })
     stacks.push(propagationStack)
     const { samples, idleRssBytes } = await measurePropagation(propagationStack)
-    const syncStack = await startRelayStack({ worker, secret: SECRET, cluster: 'bench-sync' })
+    const syncStack = await startRelayStack({
+      worker,
+      secret: SECRET,
+      cluster: 'bench-sync',
+      relayProgram,
+    })
     stacks.push(syncStack)
     const sync = await measureInitialSync(syncStack)
+    // Baselines in the same run: the same relay from its sources without flags
+    // (`node relay/main.ts`), and an idle Node process.
+    const sourcesStack = await startRelayStack({ worker, secret: SECRET, cluster: 'bench-src' })
+    stacks.push(sourcesStack)
+    const sourcesSync = await measureInitialSync(sourcesStack)
+    const idleNode = await idleNodeRss(RELAY_NODE_FLAGS)
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
     const ms = (value: number) => `${Math.round(value)} ms`
     const rows: Row[] = [
@@ -186,9 +222,20 @@ async function main(): Promise<void> {
         target: '< 150 MB',
         met: sync.peakBytes < MB_150,
       },
+      {
+        measure: `baseline: relay from sources, no flags, RSS after syncing ${CONFIGMAPS}`,
+        result: `${mb(sourcesSync.rssBytes)} (bundle/sources ${(sync.rssBytes / sourcesSync.rssBytes).toFixed(2)})`,
+        target: '',
+      },
+      {
+        measure: `baseline: idle Node process, ${RELAY_NODE_FLAGS.join(' ')}`,
+        result: `${mb(idleNode)} (relay/idle ${(sync.rssBytes / idleNode).toFixed(2)})`,
+        target: '',
+      },
     ]
     console.log(
       'Relay benchmark: local fake API server, relay process, Worker in workerd (wrangler dev); ' +
+        `the bundled relay as the image runs it (node ${RELAY_NODE_FLAGS.join(' ')} relay.mjs), ` +
         `relay defaults (debounce 250 ms); INJECTOR_CACHE_TTL_SECONDS=${CACHE_TTL_SECONDS}\n`,
     )
     console.log('| Measure | Result | Target | Met |')
@@ -200,6 +247,7 @@ async function main(): Promise<void> {
   } finally {
     for (const stack of stacks) await stack.stop()
     await worker.stop()
+    rmSync(bundleDir, { recursive: true, force: true })
   }
 }
 

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { buildRelayBundle, RELAY_NODE_FLAGS } from '../../scripts/relay-bundle.ts'
 import {
   type AdmissionOutcome,
   admit,
@@ -13,16 +17,25 @@ import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 const SECRET = 'end-to-end-secret-0123456789abcdef'
 
 let worker: WorkerProcess
+// The relay runs as its image runs it: the bundle alone, in a folder with no node_modules
+// anywhere above it, with the image's Node flags.
+const bundleDir = mkdtempSync(join(tmpdir(), 'relay-bundle-'))
+let relayProgram: { entry: string; nodeArgs: readonly string[] }
 beforeAll(async () => {
+  relayProgram = {
+    entry: await buildRelayBundle(join(bundleDir, 'relay.mjs')),
+    nodeArgs: RELAY_NODE_FLAGS,
+  }
   worker = await startWorker({ secret: SECRET, vars: { INJECTOR_CACHE_TTL_SECONDS: '1' } })
 })
 afterAll(async () => {
   await worker?.stop()
+  rmSync(bundleDir, { recursive: true, force: true })
 })
 
-describe('end to end: fake API server -> relay process -> Worker in workerd -> admission', () => {
+describe('end to end: fake API server -> bundled relay process -> Worker in workerd -> admission', () => {
   it('injects the config, then its edit, then admits with a warning once it is deleted', async () => {
-    const stack = await startRelayStack({ worker, secret: SECRET, cluster: 'e2e' })
+    const stack = await startRelayStack({ worker, secret: SECRET, cluster: 'e2e', relayProgram })
     onTestFailed(() => {
       console.error(stack.relayOutput())
     })

@@ -9,8 +9,8 @@ import {
   recordStoredSets,
   waitForConvergence,
 } from '../support/converge.ts'
-import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
 import { waitForReadiness } from '../support/relay-process.ts'
+import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
 import { createSeededRandom, type SeededRandom } from '../support/seeded-random.ts'
 import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 

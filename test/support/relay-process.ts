@@ -40,8 +40,10 @@ export interface RelayProcessOptions {
   readonly flags: Readonly<Record<string, string>>
   /** Extra environment; the parent's environment is not inherited beyond PATH and HOME. */
   readonly env?: Readonly<Record<string, string>>
-  /** Script to run instead of `relay/main.ts` (for testing this helper). */
+  /** Script to run instead of `relay/main.ts`: the bundle, or a stand-in when testing this helper. */
   readonly entry?: string
+  /** Node flags before the script, e.g. the image's `RELAY_NODE_FLAGS`. */
+  readonly nodeArgs?: readonly string[]
 }
 
 /** Resident set size in bytes: current (VmRSS) and peak (VmHWM). */
@@ -57,7 +59,7 @@ const nodeBin = join(root, 'node_modules/.bin/node')
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   const flags = { ...options.flags }
   flags['lifecycle-port'] ??= String(await freePort())
-  const args = [options.entry ?? join(root, 'relay/main.ts')]
+  const args = [...(options.nodeArgs ?? []), options.entry ?? join(root, 'relay/main.ts')]
   for (const [name, value] of Object.entries(flags)) args.push(`--${name}`, value)
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',

@@ -41,6 +41,8 @@ export interface RelayStackOptions {
   readonly fake?: FakeApiServerOptions
   /** Puts a TCP gate between relay and fake, to cut the API server off. */
   readonly gate?: boolean
+  /** Runs this program (e.g. the bundled relay) with these Node flags instead of the sources. */
+  readonly relayProgram?: { readonly entry: string; readonly nodeArgs: readonly string[] }
 }
 
 /** Fake API server + fault proxy + token file + kubeconfig around one Worker, for relay runs. */
@@ -104,6 +106,7 @@ export async function startRelayStack(options: RelayStackOptions): Promise<Relay
     },
     startRelay: async (flags = {}) => {
       const relay = await startRelayProcess({
+        ...(options.relayProgram ?? {}),
         flags: {
           cluster: options.cluster,
           'worker-url': proxy.url,

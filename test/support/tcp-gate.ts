@@ -1,4 +1,4 @@
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 
 /** A TCP pass-through on 127.0.0.1 that can be shut, making its target unreachable. */
 export interface TcpGate {
