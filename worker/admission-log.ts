@@ -1,6 +1,7 @@
 import type { AdmissionRequest } from '../shared/admission-review.ts'
 import type { JsonObject } from '../shared/json.ts'
 import type { Decision } from '../shared/types.ts'
+import type { AdmissionLogMode } from './settings.ts'
 
 /** Writes one structured log line; the default prints JSON for Workers Logs. */
 export type LogSink = (line: JsonObject) => void
@@ -8,6 +9,16 @@ export type LogSink = (line: JsonObject) => void
 /** Prints a log line as one JSON object (Workers observability indexes its fields). */
 export const consoleLog: LogSink = (line) => {
   console.log(JSON.stringify(line))
+}
+
+/**
+ * Whether an admission gets its log line: `changes` keeps injections and anything with a
+ * warning (missing config, conflict, lookup failure) and drops the plain skips.
+ */
+export function shouldLogAdmission(mode: AdmissionLogMode, decision: Decision): boolean {
+  if (mode === 'all') return true
+  if (mode === 'none') return false
+  return decision.kind === 'inject' || decision.warnings.length > 0
 }
 
 export interface AdmissionLogEntry {

@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import type { Decision } from '../shared/types.ts'
-import { formatAdmissionLog } from './admission-log.ts'
+import { formatAdmissionLog, shouldLogAdmission } from './admission-log.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster } from './cluster-auth.ts'
 import { withDeadline } from './deadline.ts'
@@ -37,15 +37,17 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
         decision = admitUnchanged('config lookup failed', error)
       }
     }
-    log(
-      formatAdmissionLog({
-        cluster,
-        request,
-        decision,
-        kvOps: stats.kvOps,
-        durationMs: now() - started,
-      }),
-    )
+    if (shouldLogAdmission(settings.admissionLog, decision)) {
+      log(
+        formatAdmissionLog({
+          cluster,
+          request,
+          decision,
+          kvOps: stats.kvOps,
+          durationMs: now() - started,
+        }),
+      )
+    }
     return c.json(encodeResponse(review, decision))
   })
 }

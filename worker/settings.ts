@@ -1,5 +1,10 @@
 import type { InjectionSettings } from '../shared/types.ts'
 
+/** Which admissions write a log line: every one, those that injected, warned or failed, or none. */
+export type AdmissionLogMode = 'all' | 'changes' | 'none'
+
+const ADMISSION_LOG_MODES: readonly AdmissionLogMode[] = ['all', 'changes', 'none']
+
 /** The Worker's settings, read and validated once from its environment. */
 export interface WorkerSettings {
   /** `INJECTOR_SECRET` first, then `INJECTOR_SECRET_PREVIOUS` when set (rotation). */
@@ -13,6 +18,7 @@ export interface WorkerSettings {
   /** The API server sends at most 3 MiB (etcd's request limit), so a larger review is not one. */
   readonly admissionMaxBytes: number
   readonly ingestMaxBytes: number
+  readonly admissionLog: AdmissionLogMode
 }
 
 /** The raw variables, as wrangler.toml `[vars]` and secrets provide them. */
@@ -53,6 +59,12 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
   }
   const ignored = readString(env, 'INJECTOR_IGNORED_NAMESPACES', 'kube-system,kube-public')
   const allowHostAccess = readBoolean(env, 'INJECTOR_ALLOW_HOST_ACCESS', false)
+  const admissionLog = readString(env, 'INJECTOR_ADMISSION_LOG', 'all')
+  if (!isAdmissionLogMode(admissionLog)) {
+    throw new SettingsError(
+      `INJECTOR_ADMISSION_LOG: "${admissionLog}" must be one of ${ADMISSION_LOG_MODES.join(', ')}`,
+    )
+  }
   return {
     secrets: previous === '' ? [secret] : [secret, previous],
     injection: {
@@ -75,6 +87,7 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
       1024,
       25 * 1024 * 1024,
     ),
+    admissionLog,
   }
 }
 
@@ -108,4 +121,8 @@ function readBoolean(env: SettingsEnv, name: string, fallback: boolean): boolean
   if (text === 'true') return true
   if (text === 'false') return false
   throw new SettingsError(`${name}: "${text}" must be "true" or "false"`)
+}
+
+function isAdmissionLogMode(text: string): text is AdmissionLogMode {
+  return (ADMISSION_LOG_MODES as readonly string[]).includes(text)
 }

@@ -49,6 +49,20 @@ describe('POST /v1/admit/{cluster}/{token}', () => {
     expect(logs[0]).toMatchObject({ decision: 'skip', reason: 'missing_config' })
   })
 
+  it.each([
+    ['all', ['injected', 'missing_config', 'no_request']],
+    ['changes', ['injected', 'missing_config']],
+    ['none', []],
+  ])('INJECTOR_ADMISSION_LOG=%s logs %j', async (mode, reasons) => {
+    const { app, logs } = testApp({ vars: { INJECTOR_ADMISSION_LOG: mode } })
+    await pushConfigs(app, 'alpha', [configText('logger:v1')])
+    for (const request of ['logger:v1', 'nope:v1', undefined]) {
+      const admission = await admissionOf(await postReview(app, 'alpha', podReview(request)))
+      expect(admission.allowed).toBe(true)
+    }
+    expect(logs.map((line) => line.reason)).toEqual(reasons)
+  })
+
   it('answers a v1beta1 review in v1beta1', async () => {
     const { app } = testApp()
     await pushConfigs(app, 'alpha', [configText('logger:v1')])

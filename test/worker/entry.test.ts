@@ -102,6 +102,7 @@ describe('readWorkerSettings', () => {
       allowHostAccess: false,
       admissionMaxBytes: 3 * 1024 * 1024,
       ingestMaxBytes: 8 * 1024 * 1024,
+      admissionLog: 'all',
     })
   })
 
@@ -118,6 +119,10 @@ describe('readWorkerSettings', () => {
     [
       { INJECTOR_ADMISSION_DEADLINE_MS: '30000' },
       'INJECTOR_ADMISSION_DEADLINE_MS: 30000 is outside',
+    ],
+    [
+      { INJECTOR_ADMISSION_LOG: 'some' },
+      'INJECTOR_ADMISSION_LOG: "some" must be one of all, changes, none',
     ],
     [
       { INJECTOR_ALLOW_HOST_ACCESS: 'yes' },
