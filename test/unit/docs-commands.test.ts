@@ -13,6 +13,7 @@ import { repositoryRoot, runCli } from '../support/cli-run.ts'
 import { listDocs, readDoc, readShellBlocks, simpleCommands } from '../support/doc-blocks.ts'
 
 const PROGRAMS = new Set([
+  'node',
   'npm',
   'npx',
   'kubectl',

@@ -48,14 +48,20 @@ describe('README', () => {
     expect(blocks.map((b) => b.code.trim())).toEqual(['npm ci && npm start', 'npm test'])
   })
 
-  it('keeps a place for each benchmark figure', () => {
-    for (const marker of [
-      '<!-- bench:engine -->',
-      '<!-- bench:worker -->',
-      '<!-- bench:relay -->',
-    ]) {
-      expect(readme).toContain(marker)
+  it('gives each benchmark figure with the npm script that repeats it', () => {
+    const scripts = (
+      JSON.parse(readDoc(repositoryRoot, 'package.json')) as { scripts: Record<string, string> }
+    ).scripts
+    const benchmarks = readme.slice(
+      readme.indexOf('## Benchmarks'),
+      readme.indexOf('## Documentation'),
+    )
+    for (const script of ['bench', 'bench:worker', 'bench:relay']) {
+      expect(benchmarks).toContain(`(\`npm run ${script}\`)`)
+      expect(scripts[script]).toMatch(/^node scripts\/bench-[a-z]+\.ts$/)
     }
+    // Tables, not placeholders.
+    expect(benchmarks.match(/^\| .* \|$/gm)?.length ?? 0).toBeGreaterThan(15)
   })
 
   it('links every document under docs/', () => {
