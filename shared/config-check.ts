@@ -66,50 +66,82 @@ export function checkRequiredString(
   return value
 }
 
+/**
+ * Checks a list of objects keyed by a required string field (`key`), reporting a repeated key
+ * as `duplicate <what> "<value>"`; `each` checks the rest of an entry. Returns the objects.
+ */
+function checkKeyedList(
+  value: JsonValue | undefined,
+  path: string,
+  report: IssueSink,
+  list: { readonly key: string; readonly what: string },
+  each: (entry: JsonObject, at: string, key: string | undefined) => void,
+): JsonObject[] {
+  const entries = checkObjectList(value, path, report)
+  const seen = new Set<string>()
+  entries.forEach((entry, i) => {
+    const at = `${path}[${i}]`
+    const key = checkRequiredString(entry, list.key, at, report)
+    each(entry, at, key)
+    if (key === undefined) return
+    if (seen.has(key)) report(`${at}.${list.key}`, `duplicate ${list.what} "${key}"`)
+    seen.add(key)
+  })
+  return entries
+}
+
 /** Checks env entries: named, unique, and no credential written as a literal value. */
 export function checkEnv(
   value: JsonValue | undefined,
   path: string,
   report: IssueSink,
 ): JsonObject[] {
-  const entries = checkObjectList(value, path, report)
-  const seen = new Set<string>()
-  entries.forEach((entry, i) => {
-    const at = `${path}[${i}]`
-    const name = checkRequiredString(entry, 'name', at, report)
-    if (name === undefined) return
-    if (seen.has(name)) report(`${at}.name`, `duplicate env name "${name}"`)
-    seen.add(name)
-    const literal = entry.value
-    if (literal !== undefined && typeof literal !== 'string') {
-      report(`${at}.value`, 'must be a string (quote numbers and booleans)')
-    } else if (typeof literal === 'string' && literal !== '' && looksLikeSecretName(name)) {
-      report(
-        `${at}.value`,
-        `"${name}" looks like a credential written in plain text; use valueFrom.secretKeyRef`,
-      )
-    }
-  })
-  return entries
+  return checkKeyedList(
+    value,
+    path,
+    report,
+    { key: 'name', what: 'env name' },
+    (entry, at, name) => {
+      const literal = entry.value
+      if (literal !== undefined && typeof literal !== 'string') {
+        report(`${at}.value`, 'must be a string (quote numbers and booleans)')
+      } else if (
+        typeof literal === 'string' &&
+        literal !== '' &&
+        name !== undefined &&
+        looksLikeSecretName(name)
+      ) {
+        report(
+          `${at}.value`,
+          `"${name}" looks like a credential written in plain text; use valueFrom.secretKeyRef`,
+        )
+      }
+    },
+  )
 }
 
-/** Checks volumeMounts entries: each names a volume and a mountPath, names unique. */
+/**
+ * Checks volumeMounts entries: each names a volume and a mountPath. The config-level list is
+ * added to every container and merged by volume name (tumblr's rule), so names are unique
+ * there; inside one container Kubernetes keys mounts by mountPath, and one volume may be
+ * mounted at several paths (`subPath`), so there the paths are unique.
+ */
 export function checkVolumeMounts(
   value: JsonValue | undefined,
   path: string,
   report: IssueSink,
+  uniqueBy: 'name' | 'mountPath' = 'name',
 ): JsonObject[] {
-  const entries = checkObjectList(value, path, report)
-  const seen = new Set<string>()
-  entries.forEach((entry, i) => {
-    const at = `${path}[${i}]`
-    const name = checkRequiredString(entry, 'name', at, report)
-    checkRequiredString(entry, 'mountPath', at, report)
-    if (name === undefined) return
-    if (seen.has(name)) report(`${at}.name`, `duplicate volumeMount name "${name}"`)
-    seen.add(name)
-  })
-  return entries
+  const other = uniqueBy === 'name' ? 'mountPath' : 'name'
+  return checkKeyedList(
+    value,
+    path,
+    report,
+    { key: uniqueBy, what: uniqueBy === 'name' ? 'volumeMount name' : 'mountPath' },
+    (entry, at) => {
+      checkRequiredString(entry, other, at, report)
+    },
+  )
 }
 
 /** Checks containers or initContainers; `names` collects names across both lists for uniqueness. */
@@ -133,7 +165,7 @@ export function checkContainers(
     }
     checkRequiredString(container, 'image', at, report)
     checkEnv(container.env, `${at}.env`, report)
-    checkVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, report)
+    checkVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, report, 'mountPath')
     const policy = container.restartPolicy
     if (policy !== undefined && typeof policy !== 'string') {
       report(`${at}.restartPolicy`, 'must be a string')

@@ -85,6 +85,13 @@ describe('parseSidecarConfig', () => {
     expect(result.ok && `${result.config.name}:${result.config.version}`).toBe(ref)
   })
 
+  it('lets one container mount a volume at several paths, as Kubernetes does', () => {
+    const result = parseSidecarConfig(
+      'name: logger\ncontainers: [{name: a, image: x, volumeMounts: [{name: conf, mountPath: /etc/a.conf, subPath: a.conf}, {name: conf, mountPath: /etc/b.conf, subPath: b.conf}]}]',
+    )
+    expect(result.ok).toBe(true)
+  })
+
   it.each([
     ['containers: []', ['name: required']],
     ['name: a:b:c', ['name: "a:b:c" has more than one ":"; expected name[:version]']],
@@ -122,6 +129,14 @@ describe('parseSidecarConfig', () => {
       ['containers[0].volumeMounts[0].name: required'],
     ],
     ['name: logger\nvolumeMounts: [{name: v}]', ['volumeMounts[0].mountPath: required']],
+    [
+      'name: logger\nvolumeMounts: [{name: v, mountPath: /a}, {name: v, mountPath: /b}]',
+      ['volumeMounts[1].name: duplicate volumeMount name "v"'],
+    ],
+    [
+      'name: logger\ncontainers: [{name: a, image: x, volumeMounts: [{name: v, mountPath: /a}, {name: w, mountPath: /a}]}]',
+      ['containers[0].volumeMounts[1].mountPath: duplicate mountPath "/a"'],
+    ],
     [
       'name: logger\nenv: [{name: A, value: "1"}, {name: A, value: "2"}]',
       ['env[1].name: duplicate env name "A"'],
