@@ -17,19 +17,19 @@ export function readSyncToken(tokenFile: string | undefined, io: CliIo): string 
   return token
 }
 
+/** One JSON call to the Worker's sync-token API. */
+export interface WorkerRequest {
+  readonly method: string
+  readonly url: string
+  readonly token: string
+  readonly body: unknown
+}
+
 /**
  * Sends one JSON request with the sync token and returns the parsed 2xx body. Waits out short
  * `429 Retry-After` answers; any other failure becomes a one-line CliError.
  */
-export async function callWorker<T>(
-  io: CliIo,
-  request: {
-    readonly method: string
-    readonly url: string
-    readonly token: string
-    readonly body: unknown
-  },
-): Promise<T> {
+export async function callWorker<T>(io: CliIo, request: WorkerRequest): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const response = await send(io, request)
     if (response.ok) return (await response.json()) as T
@@ -61,15 +61,7 @@ export async function callWorker<T>(
   }
 }
 
-async function send(
-  io: CliIo,
-  request: {
-    readonly method: string
-    readonly url: string
-    readonly token: string
-    readonly body: unknown
-  },
-): Promise<Response> {
+async function send(io: CliIo, request: WorkerRequest): Promise<Response> {
   try {
     return await io.fetch(request.url, {
       method: request.method,
