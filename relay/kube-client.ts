@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import {
   ApiException,
-  type CoreV1Event,
   CoreV1Api,
+  type CoreV1Event,
   KubeConfig,
   Observable,
   type ObservableMiddleware,
@@ -17,6 +20,17 @@ export interface KubeTarget {
   readonly masterUrl?: string
   /** True inside a pod (KUBERNETES_SERVICE_HOST is set). */
   readonly inCluster: boolean
+  /**
+   * Whether a default kubeconfig exists (`KUBECONFIG` or `~/.kube/config`). Without one,
+   * client-node silently falls back to http://localhost:8080; the relay refuses instead.
+   */
+  readonly hasDefaultKubeconfig?: boolean
+}
+
+/** True when `KUBECONFIG` names files or `~/.kube/config` exists, as client-node looks. */
+export function defaultKubeconfigExists(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env.KUBECONFIG ?? '') !== '') return true
+  return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'))
 }
 
 /** Loads credentials like tumblr's BuildConfigFromFlags: kubeconfig, else in-cluster, else ~/.kube/config; `masterUrl` overrides the server. */
@@ -24,7 +38,14 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
   const config = new KubeConfig()
   if (target.kubeconfig !== undefined) config.loadFromFile(target.kubeconfig)
   else if (target.inCluster) config.loadFromCluster()
-  else if (target.masterUrl === undefined) config.loadFromDefault()
+  else if (target.masterUrl === undefined) {
+    if (target.hasDefaultKubeconfig === false) {
+      throw new Error(
+        'no Kubernetes configuration found: not in a cluster, no --kubeconfig, no --master-url, and neither KUBECONFIG nor ~/.kube/config',
+      )
+    }
+    config.loadFromDefault()
+  }
   if (target.masterUrl === undefined) return config
   const current = config.getCurrentCluster()
   const user = config.getCurrentUser() ?? { name: 'relay' }

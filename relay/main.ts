@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parseSidecarConfig } from '../shared/sidecar-config.ts'
 import { systemClock } from './clock.ts'
-import { createConfigMapClient, createEventPoster, loadKubeConfig } from './kube-client.ts'
+import {
+  createConfigMapClient,
+  createEventPoster,
+  defaultKubeconfigExists,
+  loadKubeConfig,
+} from './kube-client.ts'
 import { startLifecycleServer } from './lifecycle-server.ts'
 import { createRelayLogger } from './logger.ts'
 import { createRelayMetrics } from './metrics.ts'
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
       kubeconfig: settings.kubeconfig,
       masterUrl: settings.masterUrl,
       inCluster: process.env.KUBERNETES_SERVICE_HOST !== undefined,
+      hasDefaultKubeconfig: defaultKubeconfigExists(),
     })
     if (kubeConfig.getCurrentCluster() === null) throw new Error('no current cluster')
   } catch (error) {

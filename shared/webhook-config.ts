@@ -43,7 +43,7 @@ export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
     },
     webhooks: [
       {
-        name: `inject.${options.annotationNamespace}`,
+        name: webhookName(options.annotationNamespace),
         admissionReviewVersions: ['v1'],
         // The Worker's certificate is publicly trusted, so no caBundle is needed.
         clientConfig: { url },
@@ -82,4 +82,13 @@ export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
       },
     ],
   }
+}
+
+/**
+ * The webhook's name: the API server wants a fully qualified name of at least three DNS labels,
+ * so a single-label annotation namespace gets a suffix.
+ */
+export function webhookName(annotationNamespace: string): string {
+  const name = `inject.${annotationNamespace}`
+  return annotationNamespace.includes('.') ? name : `${name}.sidecar-injector`
 }

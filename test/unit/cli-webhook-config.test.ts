@@ -76,6 +76,31 @@ describe('webhook-config', () => {
     },
   )
 
+  it.each([
+    ['injector.tumblr.com', 'inject.injector.tumblr.com'],
+    ['example.com', 'inject.example.com'],
+    ['injector', 'inject.injector.sidecar-injector'],
+  ])(
+    'names the webhook for --annotation-namespace=%s with three or more labels',
+    async (ns, name) => {
+      const run = await runCli([
+        'webhook-config',
+        '--worker',
+        WORKER,
+        '--cluster',
+        'prod-eu',
+        '--token-file',
+        tokenFile,
+        '--annotation-namespace',
+        ns,
+      ])
+      expect(run.code).toBe(0)
+      const object = parse(run.stdout)
+      expect(object.webhooks[0].name).toBe(name)
+      expect(object.webhooks[0].name.split('.').length).toBeGreaterThanOrEqual(3)
+    },
+  )
+
   it('derives the admit token from INJECTOR_SECRET exactly as the Worker does', async () => {
     const run = await runCli(['webhook-config', '--worker', WORKER, '--cluster', 'prod-eu'], {
       env: { INJECTOR_SECRET: SECRET },

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadKubeConfig } from '../../relay/kube-client.ts'
+import { defaultKubeconfigExists, loadKubeConfig } from '../../relay/kube-client.ts'
 import { writeKubeconfig } from '../support/kubeconfig.ts'
 
 describe('loadKubeConfig', () => {
@@ -46,5 +49,24 @@ describe('loadKubeConfig', () => {
     expect(() =>
       loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig', inCluster: false }),
     ).toThrow(/ENOENT/)
+  })
+
+  it('refuses to guess a server when there is no configuration at all', () => {
+    expect(() => loadKubeConfig({ inCluster: false, hasDefaultKubeconfig: false })).toThrow(
+      /no Kubernetes configuration found.*--kubeconfig.*--master-url/,
+    )
+  })
+
+  it('finds a default kubeconfig through KUBECONFIG or ~/.kube/config only', () => {
+    const home = mkdtempSync(join(tmpdir(), 'kube-home-'))
+    try {
+      expect(defaultKubeconfigExists({ HOME: home })).toBe(false)
+      expect(defaultKubeconfigExists({ HOME: home, KUBECONFIG: '/some/where' })).toBe(true)
+      mkdirSync(join(home, '.kube'))
+      writeFileSync(join(home, '.kube', 'config'), 'apiVersion: v1\n')
+      expect(defaultKubeconfigExists({ HOME: home })).toBe(true)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 })
