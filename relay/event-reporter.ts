@@ -101,6 +101,7 @@ export function createEventReporter(options: EventReporterOptions): EventReporte
       for (const problem of problems) {
         const key = problemKey(problem)
         if (!reported[origin].has(key)) {
+          // Left unrecorded when the queue is full, so the next report offers it again.
           if (queue.length >= MAX_QUEUE) continue
           queue.push(problem)
           options.onNew?.(origin, problem)

@@ -106,3 +106,17 @@ describe('createEventReporter', () => {
     expect(posted).toHaveLength(1)
   })
 })
+
+describe('createEventReporter under a flood', () => {
+  it('posts the problems that did not fit its queue on a later report', async () => {
+    const { reporter, posted } = setup()
+    const problems = Array.from({ length: 250 }, (_, i) => problem(`k${i}.yaml`))
+    reporter.report('relay', problems)
+    await reporter.idle()
+    expect(posted.length).toBeLessThan(250)
+    reporter.report('relay', problems)
+    await reporter.idle()
+    expect(posted).toHaveLength(250)
+    expect(new Set(posted.map((event) => event.message)).size).toBe(250)
+  })
+})
