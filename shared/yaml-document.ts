@@ -1,13 +1,18 @@
 import {
+  Composer,
+  type CST,
   type Document,
-  type ScalarTag,
-  type Tags,
   isAlias,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
+  LineCounter,
   type Node,
-  parseAllDocuments,
+  Parser,
+  type ScalarTag,
+  type Tags,
+  type YAMLError,
 } from 'yaml'
 import { FORBIDDEN_KEYS } from './config-check.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
@@ -34,18 +39,30 @@ export function readYamlDocument(text: string, limits: ParseLimits): YamlReadRes
   if (bytes > limits.maxBytes) {
     return fail('', `document is ${bytes} bytes; the limit is ${limits.maxBytes}`)
   }
-  // The parser recurses per flow level, so deep `[[[[` is refused before it runs.
-  const flowDepth = maxFlowDepth(text)
-  if (flowDepth > limits.maxDepth) {
+  // Composing documents recurses per level, and parsing a deeply nested stream is slow. A lexer
+  // pass refuses deep `[[[[` and `- - - -` at once; the syntax tree is measured before composing.
+  if (lexicalDepth(text, limits.maxDepth) > limits.maxDepth) {
     return fail('', `nesting is deeper than ${limits.maxDepth} levels`)
   }
-  const documents = parseAllDocuments(text, {
+  const lineCounter = new LineCounter()
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)]
+  if (collectionDepth(tokens, limits.maxDepth) > limits.maxDepth) {
+    return fail('', `nesting is deeper than ${limits.maxDepth} levels`)
+  }
+  const composer = new Composer({
     // YAML 1.1 as Kubernetes and tumblr read it (`defaultMode: 0644` is octal), without the
     // 1.1 types no Kubernetes reader has: timestamps and `1:30` stay strings.
     version: '1.1',
     customTags: keepKubernetesTags,
     uniqueKeys: true,
   })
+  // A stray `---` before or after the config makes an empty document: not a second config.
+  const documents = [...composer.compose(tokens), ...composer.end()].filter(
+    (doc) => !isEmptyDocument(doc) || doc.errors.length > 0 || doc.warnings.length > 0,
+  )
+  for (const doc of documents) {
+    for (const error of [...doc.errors, ...doc.warnings]) addPosition(error, lineCounter)
+  }
   if (documents.length === 0) return fail('', 'document is empty')
   if (documents.length > 1) {
     return fail('', `found ${documents.length} YAML documents; a config is exactly one document`)
@@ -59,7 +76,7 @@ export function readYamlDocument(text: string, limits: ParseLimits): YamlReadRes
       issues: errors.map((error) => ({ path: '', message: describeYamlError(error) })),
     }
   }
-  if (document.contents === null) return fail('', 'document is empty')
+  if (isEmptyDocument(document)) return fail('', 'document is empty')
   try {
     const state = { document, aliases: 0, limits }
     return { ok: true, value: toJson(document.contents, '', 1, state) }
@@ -201,27 +218,65 @@ function scalarToJson(value: unknown, path: string): JsonValue {
   throw new ReadFailure(path, 'value is not plain JSON data (string, number, boolean or null)')
 }
 
-/** Deepest nesting of `[` and `{` outside quotes and comments; a cheap upper bound for flow YAML. */
-function maxFlowDepth(text: string): number {
-  let depth = 0
+/**
+ * A quick bound from the lexer, which knows quotes and comments: the deepest flow nesting
+ * (`[`, `{`), and the most block indicators (`-`, `?`) opened on one line. Stops past `limit`.
+ */
+function lexicalDepth(text: string, limit: number): number {
+  let flow = 0
+  let onLine = 0
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') flow++
+    else if ((token === ']' || token === '}') && flow > 0) flow--
+    else if (token === '-' || token === '?') onLine++
+    else if (token === '\n' || token === '\r\n') onLine = 0
+    const depth = flow + onLine
+    if (depth > limit) return depth
+  }
+  return 0
+}
+
+/**
+ * Deepest nesting of collections (block or flow maps and lists) in the parsed syntax tree,
+ * walked with an explicit stack; stops counting once past `limit`.
+ */
+function collectionDepth(tokens: readonly CST.Token[], limit: number): number {
   let max = 0
-  let quote = ''
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quote !== '') {
-      if (c === '\\' && quote === '"') i++
-      else if (c === quote) quote = ''
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 1])
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [token, depth] = next
+    if (token.type === 'document') {
+      if (token.value !== undefined) stack.push([token.value, depth])
       continue
     }
-    if (c === '"' || c === "'") quote = c
-    else if (c === '#') {
-      const end = text.indexOf('\n', i)
-      if (end < 0) break
-      i = end
-    } else if (c === '[' || c === '{') {
-      depth++
-      if (depth > max) max = depth
-    } else if ((c === ']' || c === '}') && depth > 0) depth--
+    if (
+      token.type !== 'block-map' &&
+      token.type !== 'block-seq' &&
+      token.type !== 'flow-collection'
+    )
+      continue
+    if (depth > max) max = depth
+    if (max > limit) return max
+    for (const item of token.items) {
+      if ('key' in item && item.key !== undefined && item.key !== null) {
+        stack.push([item.key, depth + 1])
+      }
+      if (item.value !== undefined) stack.push([item.value, depth + 1])
+    }
   }
   return max
+}
+
+/** A document with nothing written in it (only `---`, `...` or comments). */
+function isEmptyDocument(document: Document.Parsed): boolean {
+  const contents = document.contents
+  return (
+    contents === null || (isScalar(contents) && contents.value === null && contents.source === '')
+  )
+}
+
+/** Appends `at line L, column C` to an error's message, as the `yaml` package's own API does. */
+function addPosition(error: YAMLError, lineCounter: LineCounter): void {
+  const { line, col } = lineCounter.linePos(error.pos[0])
+  error.message = `${error.message} at line ${line}, column ${col}`
 }

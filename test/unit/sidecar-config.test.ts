@@ -375,12 +375,32 @@ volumes: [{name: root, hostPath: {path: /}}, {name: tmp, emptyDir: {}}]
         `name: a\nlabels:\n${Array.from({ length: 70 }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1`,
       ],
       ['huge flow', `name: a\nlabels: ${'['.repeat(50_000)}${']'.repeat(50_000)}`],
+      [
+        'flow after an apostrophe',
+        `name: a\nx: don't\nlabels: ${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+      ],
+      ['flow after a # in a scalar', `name: a\nlabels: [a#b, ${'['.repeat(70)}${']'.repeat(70)}]`],
+      ['compact block', `name: a\nlabels:\n${'- '.repeat(50_000)}x`],
+      [
+        'block lists over many lines',
+        `name: a\nlabels:\n${Array.from({ length: 70 }, (_, i) => `${' '.repeat(i * 2)}- `).join('\n')}x`,
+      ],
     ])('rejects %s nesting deeper than the limit', (_, text) => {
       expect(issuesOf(text)[0]).toMatch(/nest/)
     })
 
     it.each([
+      ['---\nname: a\n'],
+      ['name: a\n---\n'],
+      ['name: a\n...\n'],
+      ['name: a\nannotations: {team: "it\'s [ok"}'],
+    ])('%j is one config', (text) => {
+      expect(parseSidecarConfig(text)).toMatchObject({ ok: true, config: { name: 'a' } })
+    })
+
+    it.each([
       ['', 'document is empty'],
+      ['---\n---\n', 'document is empty'],
       ['# only a comment', 'document is empty'],
       ['name: a\n---\nname: b\n', 'found 2 YAML documents; a config is exactly one document'],
       ['- name: a', 'a config must be a map of fields'],
