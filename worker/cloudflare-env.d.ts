@@ -10,5 +10,6 @@ declare namespace Cloudflare {
     INJECTOR_ADMISSION_DEADLINE_MS: string
     INJECTOR_ALLOW_HOST_ACCESS: string
     INJECTOR_INGEST_MAX_BYTES: string
+    INJECTOR_ADMISSION_LOG: string
   }
 }

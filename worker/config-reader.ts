@@ -33,7 +33,6 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
   const { store, ttlMs, now } = options
   const manifests = new Map<string, { manifest: Manifest; readAt: number }>()
   const configs = new Map<string, SidecarConfig>()
-  const inFlight = new Map<string, Promise<void>>()
   return {
     async load(cluster, refs, stats) {
       // Lookup order: the cluster's own scope, then the fleet scope.
@@ -43,19 +42,16 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
         return cached === undefined || now() - cached.readAt >= ttlMs
       })
       if (stale.length > 0) {
-        // Requests arriving together after the TTL share one read instead of each making one.
-        const key = stale.join(' ')
-        let reading = inFlight.get(key)
-        if (reading === undefined) {
-          stats.kvOps++
-          reading = store.readManifests(stale).then((read) => {
-            for (const [scope, manifest] of read) manifests.set(scope, { manifest, readAt: now() })
-          })
-          const settled = reading.finally(() => inFlight.delete(key))
-          settled.catch(() => {})
-          inFlight.set(key, reading)
+        // Each request reads for itself: in workerd a promise started by one request cannot be
+        // awaited by another once the first has ended, so a shared read could strand them all.
+        stats.kvOps++
+        try {
+          const read = await store.readManifests(stale)
+          for (const [scope, manifest] of read) manifests.set(scope, { manifest, readAt: now() })
+        } catch (error) {
+          // Stale beats nothing: a warm isolate keeps injecting what it last read while KV fails.
+          if (!stale.every((scope) => manifests.has(scope))) throw error
         }
-        await reading
       }
       const current = scopes.map((s) => manifests.get(s)?.manifest)
       const find = (ref: string): ManifestEntry | undefined => {

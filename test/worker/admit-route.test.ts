@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../worker/app.ts'
+import type { KvLike } from '../../worker/config-store.ts'
 import { createKvConfigStore } from '../../worker/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import {
@@ -93,21 +94,46 @@ describe('KV operations per admission', () => {
     expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 2, 0])
   })
 
-  it('shares one manifest read among admissions that arrive together', async () => {
+  it('does not let a read that outlived its admission strand the next ones', async () => {
     const store = freshKv()
-    await pushConfigs(testApp({ kv: store }).app, 'alpha', [configText('logger:v1')])
-    const kv = countingKv(store)
-    const fresh = testApp({ kv })
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, () => postReview(fresh.app, 'alpha', podReview('logger:v1'))),
-    )
-    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
-    expect(kv.keysRead.filter((k) => k.startsWith('manifest/'))).toEqual([
-      'manifest/alpha',
-      'manifest/shared',
+    await pushConfigs(testApp({ kv: store }).app, 'alpha', [configText('logger:v1', 'one')])
+    // The first manifest read never answers; the ones after it do.
+    let calls = 0
+    const kv: KvLike = {
+      get: (keys, type) => (++calls === 1 ? new Promise(() => {}) : store.get(keys, type)),
+      put: (key, value) => store.put(key, value),
+    }
+    const { app, logs } = testApp({ kv, vars: { INJECTOR_ADMISSION_DEADLINE_MS: '100' } })
+    const first = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(first.patch).toEqual([])
+    expect(logs[0]).toMatchObject({ reason: 'lookup_failed' })
+    const second = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(marksOf(second.patch, 'logger')).toEqual(['one'])
+  })
+
+  it('keeps injecting what it last read while KV fails, once the cache has expired', async () => {
+    const store = freshKv()
+    let clock = 1_700_000_000_000
+    await pushConfigs(testApp({ kv: store, now: () => clock }).app, 'alpha', [
+      configText('logger:v1', 'one'),
     ])
-    for (const answer of answers)
-      expect((await admissionOf(answer)).patch.length).toBeGreaterThan(0)
+    let down = false
+    const kv: KvLike = {
+      get: (keys, type) => (down ? Promise.reject(new Error('KV is down')) : store.get(keys, type)),
+      put: (key, value) => store.put(key, value),
+    }
+    const { app, logs } = testApp({ kv, now: () => clock })
+    expect(
+      marksOf(
+        (await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))).patch,
+        'logger',
+      ),
+    ).toEqual(['one'])
+    down = true
+    clock += 60_000
+    const stale = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(marksOf(stale.patch, 'logger')).toEqual(['one'])
+    expect(logs[1]).toMatchObject({ decision: 'inject', kvOps: 1 })
   })
 
   it('fetches a whole inherits chain across scopes in at most 2 round trips', async () => {
