@@ -130,16 +130,23 @@ export function checkVolumeMounts(
   value: JsonValue | undefined,
   path: string,
   report: IssueSink,
-  uniqueBy: 'name' | 'mountPath' = 'name',
+  scope: 'config' | 'container' = 'config',
 ): JsonObject[] {
+  const uniqueBy = scope === 'config' ? 'name' : 'mountPath'
   const other = uniqueBy === 'name' ? 'mountPath' : 'name'
+  const paths = new Set<string>()
   return checkKeyedList(
     value,
     path,
     report,
     { key: uniqueBy, what: uniqueBy === 'name' ? 'volumeMount name' : 'mountPath' },
     (entry, at) => {
-      checkRequiredString(entry, other, at, report)
+      const second = checkRequiredString(entry, other, at, report)
+      // The config-level list goes into every container, so its paths must be unique too.
+      if (scope === 'config' && second !== undefined) {
+        if (paths.has(second)) report(`${at}.mountPath`, `duplicate mountPath "${second}"`)
+        paths.add(second)
+      }
     },
   )
 }
@@ -165,7 +172,7 @@ export function checkContainers(
     }
     checkRequiredString(container, 'image', at, report)
     checkEnv(container.env, `${at}.env`, report)
-    checkVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, report, 'mountPath')
+    checkVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, report, 'container')
     const policy = container.restartPolicy
     if (policy !== undefined && typeof policy !== 'string') {
       report(`${at}.restartPolicy`, 'must be a string')

@@ -52,8 +52,22 @@ export function combineConfigs(configs: readonly SidecarConfig[], pod: PodContai
   const labels = new Map<string, Entry<string>>()
   const annotations = new Map<string, Entry<string>>()
   let serviceAccount: Entry<string> | undefined
-  let hostNetwork = false
-  let hostPID = false
+  let hostNetwork: Entry<boolean> | undefined
+  let hostPID: Entry<boolean> | undefined
+  // An explicit value that contradicts another config's is a conflict, like serviceAccountName.
+  const setFlag = (
+    known: Entry<boolean> | undefined,
+    value: boolean | undefined,
+    ref: string,
+    field: string,
+  ): Entry<boolean> | undefined => {
+    if (value === undefined) return known
+    if (known === undefined) return { ref, value }
+    if (known.value !== value) {
+      conflicts.push(`configs "${known.ref}" and "${ref}" set ${field} differently`)
+    }
+    return known
+  }
   for (const config of configs) {
     const ref = formatSidecarRef(config)
     const fresh = newContainers(config, pod)
@@ -94,8 +108,20 @@ export function combineConfigs(configs: readonly SidecarConfig[], pod: PodContai
       }
       serviceAccount ??= { ref, value: account }
     }
-    hostNetwork ||= config.hostNetwork === true
-    hostPID ||= config.hostPID === true
+    hostNetwork = setFlag(hostNetwork, config.hostNetwork, ref, 'hostNetwork')
+    hostPID = setFlag(hostPID, config.hostPID, ref, 'hostPID')
+  }
+  // Kubernetes requires one mountPath per container: two volumes at one path cannot both go in.
+  const mountPaths = new Map<string, Entry>()
+  for (const entry of volumeMounts.values()) {
+    const path = String(entry.value.mountPath)
+    const known = mountPaths.get(path)
+    if (known === undefined) mountPaths.set(path, entry)
+    else {
+      conflicts.push(
+        `configs "${known.ref}" and "${entry.ref}" mount volumes "${String(known.value.name)}" and "${String(entry.value.name)}" at the same path "${path}"`,
+      )
+    }
   }
   const values = (map: Map<string, Entry>): JsonObject[] => [...map.values()].map((e) => e.value)
   const strings = (map: Map<string, Entry<string>>): Map<string, string> =>
@@ -112,8 +138,8 @@ export function combineConfigs(configs: readonly SidecarConfig[], pod: PodContai
     volumes: values(volumes),
     imagePullSecrets: values(pullSecrets),
     hostAliases,
-    hostNetwork,
-    hostPID,
+    hostNetwork: hostNetwork?.value === true,
+    hostPID: hostPID?.value === true,
     serviceAccountName: serviceAccount?.value,
     labels: strings(labels),
     annotations: strings(annotations),

@@ -26,20 +26,19 @@ export function addKeys(
   return false
 }
 
-/** Appends named entries the list lacks; creates the list when absent (no `/-` into nothing). */
+/**
+ * Appends entries the list lacks; creates the list when absent (no `/-` into nothing). An entry
+ * is left out when an existing one shares any of `keys` (`name`; for mounts also `mountPath`,
+ * which Kubernetes requires to be unique in a container): what the pod has wins.
+ */
 export function addNamed(
   ops: PatchOp[],
   path: string,
   existing: JsonValue | undefined,
   wanted: readonly JsonObject[],
+  keys: readonly string[] = ['name'],
 ): void {
-  const names = namesOf(existing)
-  appendAll(
-    ops,
-    path,
-    existing,
-    wanted.filter((entry) => !names.has(entry.name)),
-  )
+  appendAll(ops, path, existing, missingFrom(existing, wanted, keys))
 }
 
 /** Appends host aliases not already there (deep-equal), so injecting twice adds nothing. */
@@ -70,8 +69,8 @@ export function appendAll(
 
 /** An injected container with the configs' env and mounts it does not define itself. */
 export function withShared(container: JsonObject, injection: Injection): JsonObject {
-  const env = merged(container.env, injection.env)
-  const mounts = merged(container.volumeMounts, injection.volumeMounts)
+  const env = merged(container.env, injection.env, ['name'])
+  const mounts = merged(container.volumeMounts, injection.volumeMounts, MOUNT_KEYS)
   if (env === undefined && mounts === undefined) return container
   const result: JsonObject = { ...container }
   if (env !== undefined) define(result, 'env', env)
@@ -79,22 +78,35 @@ export function withShared(container: JsonObject, injection: Injection): JsonObj
   return result
 }
 
+/** What makes two volumeMounts of one container the same: the volume, or the path. */
+export const MOUNT_KEYS: readonly string[] = ['name', 'mountPath']
+
 function merged(
   own: JsonValue | undefined,
   shared: readonly JsonObject[],
+  keys: readonly string[],
 ): JsonValue[] | undefined {
-  const names = namesOf(own)
-  const extra = shared.filter((entry) => !names.has(entry.name))
+  const extra = missingFrom(own, shared, keys)
   if (extra.length === 0) return undefined
   return [...(Array.isArray(own) ? own : []), ...extra]
 }
 
-function namesOf(list: JsonValue | undefined): Set<JsonValue | undefined> {
-  const names = new Set<JsonValue | undefined>()
+/** The `wanted` entries that share none of `keys` with an entry of `list`. */
+function missingFrom(
+  list: JsonValue | undefined,
+  wanted: readonly JsonObject[],
+  keys: readonly string[],
+): JsonObject[] {
+  const taken = keys.map((key) => valuesOf(list, key))
+  return wanted.filter((entry) => keys.every((key, i) => !taken[i]?.has(ownMember(entry, key))))
+}
+
+function valuesOf(list: JsonValue | undefined, key: string): Set<JsonValue | undefined> {
+  const values = new Set<JsonValue | undefined>()
   if (Array.isArray(list)) {
-    for (const entry of list) if (isJsonObject(entry)) names.add(ownMember(entry, 'name'))
+    for (const entry of list) if (isJsonObject(entry)) values.add(ownMember(entry, key))
   }
-  return names
+  return values
 }
 
 /** An own member that is an object, else `undefined`. */

@@ -1,7 +1,15 @@
 import { combineConfigs, type Injection, readPodContainers } from './injection.ts'
 import { isJsonObject, type JsonObject, ownMember } from './json.ts'
 import { escapePointerToken } from './json-pointer.ts'
-import { addAliases, addKeys, addNamed, appendAll, objectAt, withShared } from './patch-ops.ts'
+import {
+  addAliases,
+  addKeys,
+  addNamed,
+  appendAll,
+  MOUNT_KEYS,
+  objectAt,
+  withShared,
+} from './patch-ops.ts'
 import { patchServiceAccount } from './service-account.ts'
 import type { InjectionSettings, PatchOp, SidecarConfig } from './types.ts'
 
@@ -50,7 +58,7 @@ function patchSpec(ops: PatchOp[], spec: JsonObject, injection: Injection): void
       const path = `/spec/${field}/${i}`
       addNamed(ops, `${path}/env`, ownMember(container, 'env'), injection.env)
       const mounts = removedMounts.get(container) ?? ownMember(container, 'volumeMounts')
-      addNamed(ops, `${path}/volumeMounts`, mounts, injection.volumeMounts)
+      addNamed(ops, `${path}/volumeMounts`, mounts, injection.volumeMounts, MOUNT_KEYS)
     })
   }
   const complete = (container: JsonObject) => withShared(container, injection)

@@ -11,16 +11,16 @@ import {
 import { isDnsSubdomain } from './dns-name.ts'
 import { findHostAccess } from './host-access.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
+import { suggestKey } from './key-suggestion.ts'
 import { checkMetadataMap } from './metadata-map.ts'
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.ts'
-import { suggestKey } from './key-suggestion.ts'
 import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
 import type { ConfigIssue, HostAccessFinding, SidecarConfig, SidecarRef } from './types.ts'
 import { readYamlDocument } from './yaml-document.ts'
 
+export { formatConfigIssue } from './config-check.ts'
 export type { ParseLimits } from './parse-limits.ts'
 export { DEFAULT_PARSE_LIMITS } from './parse-limits.ts'
-export { formatConfigIssue } from './config-check.ts'
 
 /** A parsed config with its host access, or the issues that make it unusable. */
 export type ConfigParseResult =

@@ -455,4 +455,62 @@ serviceAccountName: sa
     ).toBe(true)
     expect(({} as Record<string, unknown>).x).toBeUndefined()
   })
+
+  it('never gives a container two mounts at one path: what the container has wins', () => {
+    const sidecar = config(`
+name: logger
+containers:
+  - name: logger
+    image: busybox
+    volumeMounts: [{name: own, mountPath: /data}]
+volumeMounts: [{name: logs, mountPath: /data}, {name: tmp, mountPath: /tmp}]
+volumes: [{name: logs, emptyDir: {}}, {name: own, emptyDir: {}}, {name: tmp, emptyDir: {}}]
+`)
+    const { spec } = inject(
+      pod({
+        containers: [
+          { name: 'app', image: 'a', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+          { name: 'web', image: 'w' },
+        ],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      }),
+      sidecar,
+    )
+    const mounts = (spec.containers as JsonObject[]).map((c) =>
+      ((c.volumeMounts ?? []) as JsonObject[]).map((m) => `${m.name}@${m.mountPath}`),
+    )
+    expect(mounts).toEqual([
+      ['data@/data', 'tmp@/tmp'],
+      ['logs@/data', 'tmp@/tmp'],
+      ['own@/data', 'tmp@/tmp'],
+    ])
+  })
+
+  it.each([
+    [
+      'volumes at one path',
+      'volumeMounts: [{name: v, mountPath: /x}]',
+      'volumeMounts: [{name: w, mountPath: /x}]',
+      'configs "d:latest" and "e:latest" mount volumes "v" and "w" at the same path "/x"',
+    ],
+    [
+      'hostNetwork',
+      'hostNetwork: false',
+      'hostNetwork: true',
+      'configs "d:latest" and "e:latest" set hostNetwork differently',
+    ],
+    [
+      'hostPID',
+      'hostPID: true',
+      'hostPID: false',
+      'configs "d:latest" and "e:latest" set hostPID differently',
+    ],
+  ])('reports configs that disagree on %s as a conflict', (_, d, e, conflict) => {
+    const result = buildPatch(
+      pod({ containers: [{ name: 'app', image: 'a' }] }),
+      [config(`name: d\n${d}`), config(`name: e\n${e}`)],
+      settings,
+    )
+    expect(result.conflicts).toEqual([conflict])
+  })
 })

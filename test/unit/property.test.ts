@@ -47,6 +47,11 @@ const metadataMap = fc.dictionary(
   fc.constantFrom('x', 'y'),
 )
 const byName = { selector: (entry: { name: string }) => entry.name, maxLength: 3 }
+/** Mounts as Kubernetes accepts them in one list: names and paths both unique. */
+const mounts = (entry: typeof mount) =>
+  fc
+    .uniqueArray(entry, byName)
+    .filter((list) => new Set(list.map((m) => m.mountPath)).size === list.length)
 
 const container = fc
   .record(
@@ -54,7 +59,7 @@ const container = fc
       name: containerName,
       image: fc.constantFrom('img:1', 'img:2'),
       env: fc.uniqueArray(envEntry, byName),
-      volumeMounts: fc.uniqueArray(mount, byName),
+      volumeMounts: mounts(mount),
       restartPolicy: fc.constant('Always'),
       futureField: fc.constant({ kept: [1, 'two'] }),
     },
@@ -99,9 +104,8 @@ const sidecar = (name: string): fc.Arbitrary<SidecarConfig> =>
       {
         lists: containerLists,
         volumes: fc.uniqueArray(volume, byName),
-        volumeMounts: fc.uniqueArray(
+        volumeMounts: mounts(
           mount.filter((m) => !m.mountPath.startsWith(SERVICE_ACCOUNT_MOUNT_PATH)),
-          byName,
         ),
         env: fc.uniqueArray(envEntry, byName),
         hostAliases: fc.array(alias, { maxLength: 2 }),
@@ -174,6 +178,11 @@ describe('any pod x any configs', () => {
           ...((spec.initContainers as JsonObject[] | undefined) ?? []),
         ]
         expect(new Set(all.map((c) => c.name)).size).toBe(all.length)
+        // The API server refuses a container with two mounts at one path.
+        for (const c of all) {
+          const paths = ((c.volumeMounts as JsonObject[] | undefined) ?? []).map((m) => m.mountPath)
+          expect(new Set(paths).size, `${c.name}: ${paths.join(', ')}`).toBe(paths.length)
+        }
         for (const ref of result.applied) {
           const config = chosen.find((c) => formatSidecarRef(c) === ref)
           for (const c of [...(config?.containers ?? []), ...(config?.initContainers ?? [])]) {

@@ -130,6 +130,10 @@ describe('parseSidecarConfig', () => {
     ],
     ['name: logger\nvolumeMounts: [{name: v}]', ['volumeMounts[0].mountPath: required']],
     [
+      'name: logger\nvolumeMounts: [{name: v, mountPath: /a}, {name: w, mountPath: /a}]',
+      ['volumeMounts[1].mountPath: duplicate mountPath "/a"'],
+    ],
+    [
       'name: logger\nvolumeMounts: [{name: v, mountPath: /a}, {name: v, mountPath: /b}]',
       ['volumeMounts[1].name: duplicate volumeMount name "v"'],
     ],
