@@ -1,6 +1,11 @@
 import { Hono } from 'hono'
 import { encodeResponse, ReviewError } from '../shared/admission-review.ts'
-import { consoleLog, formatAdmissionLog, type LogSink } from './admission-log.ts'
+import {
+  consoleLog,
+  formatAdmissionLog,
+  type LogSink,
+  shouldLogAdmission,
+} from './admission-log.ts'
 import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { type ConfigReader, createConfigReader } from './config-reader.ts'
@@ -68,17 +73,19 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const review = c.get('review')
     if (review !== undefined) {
       const decision = admitUnchanged('injector error', error)
-      try {
-        deps.log(
-          formatAdmissionLog({
-            cluster: c.get('cluster'),
-            request: review.request,
-            decision,
-            kvOps: 0,
-            durationMs: 0,
-          }),
-        )
-      } catch {}
+      if (shouldLogAdmission(deps.settings.admissionLog, decision)) {
+        try {
+          deps.log(
+            formatAdmissionLog({
+              cluster: c.get('cluster'),
+              request: review.request,
+              decision,
+              kvOps: 0,
+              durationMs: 0,
+            }),
+          )
+        } catch {}
+      }
       return c.json(encodeResponse(review, decision))
     }
     // The route pattern, not the path: an admit path carries a token.

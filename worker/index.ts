@@ -1,6 +1,9 @@
+import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
+import { admitUnchanged } from './admit-route.ts'
 import { createApp } from './app.ts'
 import { createKvConfigStore } from './config-store.ts'
-import { readWorkerSettings, SettingsError } from './settings.ts'
+import { readJsonBody } from './json-body.ts'
+import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
 /** The Worker's bindings: the KV namespace and the variables of wrangler.toml plus the secret. */
 export interface Env {
@@ -36,8 +39,32 @@ export default {
     if (app instanceof SettingsError) {
       // Fail loudly: every request says which variable is wrong, and the log has it too.
       console.error(JSON.stringify({ event: 'invalid_settings', message: app.message }))
+      if (request.method === 'POST' && new URL(request.url).pathname.startsWith('/v1/admit/')) {
+        return admitMisconfigured(request)
+      }
       return Response.json({ error: `invalid Worker settings: ${app.message}` }, { status: 500 })
     }
     return app.fetch(request, env, ctx)
   },
 } satisfies ExportedHandler<Env>
+
+/**
+ * The admission route never answers 500: with settings it cannot trust, the Worker admits the
+ * pod unchanged and says so, without checking the token (it may lack the secret to) and without
+ * naming the bad variable to the pod's creator.
+ */
+async function admitMisconfigured(request: Request): Promise<Response> {
+  try {
+    const review = decodeReview(await readJsonBody(request, ADMISSION_MAX_BYTES))
+    const decision = admitUnchanged(
+      'injector unavailable',
+      new Error('its settings are invalid; see the Worker log'),
+    )
+    return Response.json(encodeResponse(review, decision))
+  } catch {
+    return Response.json(
+      { error: 'invalid Worker settings, and the body is not a readable AdmissionReview' },
+      { status: 400 },
+    )
+  }
+}

@@ -29,7 +29,8 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError'
 }
 
-const ADMISSION_MAX_BYTES = 3 * 1024 * 1024
+/** The API server sends at most 3 MiB (etcd's request limit). */
+export const ADMISSION_MAX_BYTES = 3 * 1024 * 1024
 
 /** Reads and validates the Worker's variables; throws `SettingsError` naming the first bad one. */
 export function readWorkerSettings(env: SettingsEnv): WorkerSettings {

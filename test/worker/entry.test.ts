@@ -74,6 +74,33 @@ describe('worker entry (worker/index.ts)', () => {
     })
   })
 
+  it('still admits pods, unchanged and with a warning, when a setting is bad', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { admit } = await tokensFor('alpha')
+    const post = (body: string) =>
+      call(
+        new Request(`http://w/v1/admit/alpha/${admit}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }),
+        { INJECTOR_SECRET: 'too-short' },
+      )
+    const res = await post(JSON.stringify(podReview('logger:v1')))
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      response: { uid: string; allowed: boolean; patch?: string; warnings: string[] }
+    }
+    expect(body.response).toMatchObject({
+      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+      allowed: true,
+    })
+    expect(body.response.patch).toBeUndefined()
+    expect(body.response.warnings.join(' ')).toContain('injector unavailable')
+    expect(body.response.warnings.join(' ')).not.toContain('INJECTOR_SECRET')
+    expect((await post('{"truncated')).status).toBe(400)
+  })
+
   it('refuses to serve without INJECTOR_SECRET, which wrangler.toml leaves to a secret', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const ctx = createExecutionContext()
