@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { deriveClusterTokens } from '../../shared/cluster-token.ts'
+import { readDoc, readShellBlocks } from '../support/doc-blocks.ts'
 import { freePort } from '../support/free-port.ts'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -82,6 +83,25 @@ describe('npm start (scripts/dev.ts)', () => {
       .filter((op) => op.path === '/spec/containers/-')
       .map((op) => op.value.name)
     expect(added).toEqual(['logger', 'statsd-exporter'])
+
+    // The README's walkthrough blocks that need this local Worker, run as written but for its
+    // port and vars file.
+    const blocks = readShellBlocks('README.md', readDoc(root, 'README.md')).filter(
+      (block) => block.marker.kind === 'not-run' && /npm start/.test(block.marker.reason),
+    )
+    expect(blocks).toHaveLength(2)
+    const script = blocks
+      .map((block) => block.code)
+      .join('\n')
+      .replaceAll('127.0.0.1:8787', `127.0.0.1:${port}`)
+      .replaceAll('.dev.vars', varsFile)
+    const walkthrough = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+    })
+    expect(walkthrough.stdout).toContain(admit)
+    expect(walkthrough.stdout).toMatch(/logger:v1/)
+    expect(walkthrough.stdout).toMatch(/inject/i)
 
     // Ctrl-C reaches wrangler, and the script exits cleanly with it.
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
