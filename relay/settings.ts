@@ -45,6 +45,8 @@ export class HelpRequested extends Error {
 
 const HELP_EXAMPLE = `
 Every flag can also be set by its environment variable; a flag wins over the variable.
+tumblr/k8s-sidecar-injector's CONFIGMAP_NAMESPACE, CONFIGMAP_LABELS and LIFECYCLE_PORT are
+read too, after the RELAY_ variables.
 
 Example:
   relay --cluster prod-eu --worker-url https://injector.example.workers.dev \\
@@ -62,6 +64,8 @@ export interface SettingsSources {
 interface FlagSpec {
   readonly flag: string
   readonly env: string
+  /** tumblr/k8s-sidecar-injector's variable for the same setting, read when `env` is unset. */
+  readonly tumblrEnv?: string
   readonly description: string
   readonly fallback?: string
 }
@@ -84,11 +88,13 @@ const FLAGS = {
   namespace: {
     flag: 'configmap-namespace',
     env: 'RELAY_CONFIGMAP_NAMESPACE',
+    tumblrEnv: 'CONFIGMAP_NAMESPACE',
     description: 'namespace(s) to watch: a name, a comma list, or * (default: own namespace)',
   },
   labels: {
     flag: 'configmap-labels',
     env: 'RELAY_CONFIGMAP_LABELS',
+    tumblrEnv: 'CONFIGMAP_LABELS',
     description: 'label selector k=v[,k2=v2]',
     fallback: 'app=k8s-sidecar-injector',
   },
@@ -97,6 +103,7 @@ const FLAGS = {
   lifecyclePort: {
     flag: 'lifecycle-port',
     env: 'RELAY_LIFECYCLE_PORT',
+    tumblrEnv: 'LIFECYCLE_PORT',
     description: 'port of /healthz, /readyz, /metrics',
     fallback: '9000',
   },
@@ -165,7 +172,10 @@ export function readRelaySettings(
   const raw = (name: FlagName): string | undefined => {
     const spec: FlagSpec = FLAGS[name]
     const key = spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
-    const value = opts[key] ?? sources.env[spec.env]
+    const value =
+      opts[key] ??
+      sources.env[spec.env] ??
+      (spec.tumblrEnv === undefined ? undefined : sources.env[spec.tumblrEnv])
     return value === undefined || value.trim() === '' ? spec.fallback : value.trim()
   }
   const fail = (name: FlagName, problem: string): never => {

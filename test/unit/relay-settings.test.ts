@@ -140,6 +140,22 @@ describe('readRelaySettings', () => {
     expect(failure(argv, env, 'ns')).toMatch(message)
   })
 
+  it("reads tumblr's CONFIGMAP_NAMESPACE, CONFIGMAP_LABELS and LIFECYCLE_PORT after the RELAY_ ones", () => {
+    const tumblr = {
+      CONFIGMAP_NAMESPACE: 'sidecars',
+      CONFIGMAP_LABELS: 'team=a',
+      LIFECYCLE_PORT: '9001',
+    }
+    expect(read(REQUIRED, tumblr)).toMatchObject({
+      namespaces: { all: false, names: ['sidecars'] },
+      labels: { team: 'a' },
+      lifecyclePort: 9001,
+    })
+    expect(read(REQUIRED, { ...tumblr, RELAY_CONFIGMAP_LABELS: 'team=b' }).labels).toEqual({
+      team: 'b',
+    })
+  })
+
   it('needs a namespace outside a cluster, where no service-account file exists', () => {
     expect(failure(REQUIRED)).toMatch(
       /--configmap-namespace \(RELAY_CONFIGMAP_NAMESPACE\): required/,
