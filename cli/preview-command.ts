@@ -199,7 +199,8 @@ function readObject(path: string): JsonObject {
   }
   const [document] = documents
   const error = document?.errors[0]
-  if (error !== undefined) throw new CliError(`--pod ${path}: ${error.message.split('\n')[0]}`)
+  if (error !== undefined)
+    throw new CliError(`--pod ${path}: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`)
   const value: unknown = document?.toJS()
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new CliError(`--pod ${path}: expected a Kubernetes object`)

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
-import { exampleHelp } from './help-example.ts'
 import { deriveTokens, readCluster } from './cluster-tokens.ts'
+import { exampleHelp } from './help-example.ts'
 
 interface TokenFlags {
   cluster: string

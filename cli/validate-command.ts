@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
-import { exampleHelp } from './help-example.ts'
 import { checkConfigs, formatFinding } from './config-set.ts'
 import { configMapLabelsOption, readConfigMapLabels } from './configmap-labels.ts'
 import { readConfigDocuments } from './document-reader.ts'
+import { exampleHelp } from './help-example.ts'
 
 interface ValidateFlags {
   configmapLabels: string

@@ -185,4 +185,11 @@ describe('preview', () => {
     const run = await runCli(['preview', ...configs, '--pod', file])
     expect(run.stderr).toBe(`error: --pod ${file}: expected exactly one YAML or JSON document\n`)
   })
+
+  it('says where a pod file stops being YAML, in one line', async () => {
+    const file = write('broken.yaml', 'a: [b\n')
+    const run = await runCli(['preview', ...configs, '--pod', file])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(new RegExp(`^error: --pod ${file}: .* at line 2, column 1\n$`))
+  })
 })
