@@ -81,6 +81,11 @@ function mirrorRepository(): string {
     if (entry === '.git' || entry === '.dev.vars' || entry === '.wrangler') continue
     symlinkSync(join(repositoryRoot, entry), join(scratch, entry))
   }
+  // Build output the docs create (`npm run build:relay`) lands in the repository, as npm runs
+  // scripts there: link it even before it exists.
+  if (!existsSync(join(scratch, 'dist'))) {
+    symlinkSync(join(repositoryRoot, 'dist'), join(scratch, 'dist'))
+  }
   return scratch
 }
 
