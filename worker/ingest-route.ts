@@ -50,8 +50,12 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     // Claimed before the writes, so a concurrent push to this isolate gets 429, not a race.
     lastWrites.set(cluster, now())
     try {
+      // Values are content-addressed and shared by every scope: write only those KV lacks, so
+      // clusters pushing the same config do not collide on KV's one write per key per second.
+      const present = await store.readConfigs([...plan.newValues.keys()])
+      const missing = new Map([...plan.newValues].filter(([hash]) => !present.has(hash)))
       // Values first, manifest last: a reader sees the old set or the new one, never a mix.
-      await store.writeConfigs(plan.newValues)
+      await store.writeConfigs(missing)
       await store.writeManifest(next)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)

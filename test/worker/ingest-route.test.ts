@@ -87,6 +87,19 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     expect(kv.puts).toBe(3 + 2)
   })
 
+  it('does not write again a value another cluster already stored', async () => {
+    const kv = countingKv()
+    const { app } = testApp({ kv })
+    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
+    expect(kv.puts).toBe(3)
+    const res = await pushConfigs(app, 'beta', [configText('logger:v1'), configText('metrics:v1')])
+    expect(((await res.json()) as IngestResponse).stored).toEqual(['logger:v1', 'metrics:v1'])
+    // Only beta's manifest.
+    expect(kv.puts).toBe(4)
+    const beta = await admissionOf(await postReview(app, 'beta', podReview('logger:v1')))
+    expect(marksOf(beta.patch, 'logger')).toEqual(['a'])
+  })
+
   it('removes configs absent from the set, for listing and admission', async () => {
     let clock = 1_700_000_000_000
     const { app } = testApp({ now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
