@@ -9,6 +9,7 @@ import type { JsonObject } from '../shared/json.ts'
 import { formatConfigIssue, parseSidecarConfig } from '../shared/sidecar-config.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { SidecarConfig } from '../shared/types.ts'
+import { podCreateReview } from '../test/support/pod-review.ts'
 
 const root = join(import.meta.dirname, '..')
 const quick = process.argv.includes('--quick')
@@ -99,19 +100,11 @@ metadata.annotations = {
 }
 
 const reviewText = (pod: JsonObject): string =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      operation: 'CREATE',
-      namespace: 'apps',
+  JSON.stringify(
+    podCreateReview(pod, {
       userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
-      object: pod,
-    },
-  })
+    }),
+  )
 
 /** The engine proper on a parsed body: decode, decide (plan, inheritance, patch), encode (base64). */
 function engine(body: unknown): JsonObject {

@@ -8,6 +8,7 @@ import { deriveClusterTokens } from '../../shared/cluster-token.ts'
 import type { StoredConfigList } from '../../shared/ingest-api.ts'
 import { repositoryRoot, runCli } from '../support/cli-run.ts'
 import { freePort } from '../support/free-port.ts'
+import { podCreateReview } from '../support/pod-review.ts'
 import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 
 const SECRET = 'cli-push-test-secret-0123456789abcdef'
@@ -60,18 +61,7 @@ describe('push against a real Worker', () => {
 
   it('the pushed configs are served at admission', async () => {
     const pod = parse(readFileSync(resolve(repositoryRoot, 'docs/examples/pod.yaml'), 'utf8'))
-    const review = {
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: {
-        uid: 'cli-push',
-        kind: { group: '', version: 'v1', kind: 'Pod' },
-        resource: { group: '', version: 'v1', resource: 'pods' },
-        operation: 'CREATE',
-        namespace: 'shop',
-        object: pod,
-      },
-    }
+    const review = podCreateReview(pod, { uid: 'cli-push', namespace: 'shop' })
     const response = await fetch(`${worker.url}/v1/admit/staging/${tokens.admit}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 import type { Operation } from 'fast-json-patch'
 import fastJsonPatch from 'fast-json-patch'
 import type { JsonObject } from '../../shared/json.ts'
+import { podCreateReview } from './pod-review.ts'
 
 /** Where to post AdmissionReviews: `POST /v1/admit/{cluster}/{admitToken}`. */
 export interface AdmitTarget {
@@ -31,19 +32,7 @@ export function podReview(request: string, namespace = 'apps'): JsonObject {
     },
     spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
   }
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: crypto.randomUUID(),
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      operation: 'CREATE',
-      namespace,
-      name: 'web',
-      object: pod,
-    },
-  }
+  return podCreateReview(pod, { uid: crypto.randomUUID(), namespace, name: 'web' })
 }
 
 /** Posts the review and applies the returned JSON Patch to its pod. */

@@ -6,6 +6,7 @@ import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/config-store.ts'
 import { createKvConfigStore } from '../../worker/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
+import { podCreateReview } from '../support/pod-review.ts'
 
 /** The Worker secret of these tests, and the one it replaced. */
 export const SECRET = 'worker-test-secret-0123456789abcdef0123'
@@ -123,23 +124,15 @@ export function configText(ref: string, mark = 'a', extra = ''): string {
 export function podReview(request: string | undefined, namespace = 'apps'): JsonObject {
   const annotations: JsonObject =
     request === undefined ? {} : { 'injector.tumblr.com/request': request }
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      operation: 'CREATE',
-      namespace,
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'web', namespace, annotations },
-        spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
-      },
+  return podCreateReview(
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace, annotations },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
     },
-  }
+    { namespace },
+  )
 }
 
 /** Posts a review to the admit route of `cluster` with its own (or the given) token. */
