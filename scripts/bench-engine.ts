@@ -2,7 +2,7 @@
 // Run: npm run bench   (node scripts/bench-engine.ts; add `--quick` for a short run)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
+import { decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import type { JsonObject } from '../shared/json.ts'
@@ -10,6 +10,7 @@ import { formatConfigIssue, parseSidecarConfig } from '../shared/sidecar-config.
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { SidecarConfig } from '../shared/types.ts'
 import { podCreateReview } from '../test/support/pod-review.ts'
+import { encodeAdmission } from '../worker/admission-response.ts'
 
 const root = join(import.meta.dirname, '..')
 const quick = process.argv.includes('--quick')
@@ -106,12 +107,12 @@ const reviewText = (pod: JsonObject): string =>
     }),
   )
 
-/** The engine proper on a parsed body: decode, decide (plan, inheritance, patch), encode (base64). */
+/** The engine as the Worker runs it on a parsed body: decode, decide, encode (native base64). */
 function engine(body: unknown): JsonObject {
   const review = decodeReview(body)
   const decision = decideAdmission(review.request, DEFAULT_INJECTION_SETTINGS, lookup)
   if (decision.kind !== 'inject') throw new Error(`expected an injection, got ${decision.reason}`)
-  return encodeResponse(review, decision)
+  return encodeAdmission(review, decision)
 }
 
 /** What a handler does end to end once the body text is read. */
@@ -174,6 +175,6 @@ console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const row of rows) console.log(row)
 console.log('')
 console.log(
-  'engine: decodeReview + decideAdmission (plan, lookup, inheritance, patch) + encodeResponse (JSON Patch text, base64)',
+  "engine: decodeReview + decideAdmission (plan, lookup, inheritance, patch) + encodeAdmission (JSON Patch text, base64 with the runtime's btoa, as the Worker wires it)",
 )
 console.log('end to end: JSON.parse of the review + engine + JSON.stringify of the response')

@@ -72,13 +72,26 @@ export function decodeReview(body: unknown): DecodedReview {
   }
 }
 
+/** How the response text is encoded; a runtime with a native base64 passes its own. */
+export interface ResponseEncoding {
+  /** Standard padded base64 of the UTF-8 bytes of `text`. */
+  readonly base64Utf8: (text: string) => string
+}
+
+/** The portable encoding: plain JavaScript, for any runtime. */
+export const PORTABLE_ENCODING: ResponseEncoding = { base64Utf8: encodeBase64Utf8 }
+
 /** The AdmissionReview answering `review`: always allowed; a base64 JSON Patch only when injecting. */
-export function encodeResponse(review: DecodedReview, decision: Decision): JsonObject {
+export function encodeResponse(
+  review: DecodedReview,
+  decision: Decision,
+  encoding: ResponseEncoding = PORTABLE_ENCODING,
+): JsonObject {
   const response: JsonObject = { uid: review.request.uid, allowed: true }
   if (decision.kind === 'inject' && decision.patch.length > 0) {
     // patch is base64 of the JSON Patch text (admission.k8s.io/v1 AdmissionResponse.patch).
     response.patchType = 'JSONPatch'
-    response.patch = encodeBase64Utf8(JSON.stringify(decision.patch))
+    response.patch = encoding.base64Utf8(JSON.stringify(decision.patch))
   }
   if (decision.warnings.length > 0) response.warnings = decision.warnings.map(trimWarning)
   if (review.apiVersion === 'admission.k8s.io/v1' && decision.kind === 'inject') {

@@ -1,8 +1,9 @@
 import type { Hono } from 'hono'
-import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
+import { decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import type { Decision } from '../shared/types.ts'
 import { formatAdmissionLog, shouldLogAdmission } from './admission-log.ts'
+import { encodeAdmission } from './admission-response.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster } from './cluster-auth.ts'
 import { withDeadline } from './deadline.ts'
@@ -48,7 +49,7 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
         }),
       )
     }
-    return c.json(encodeResponse(review, decision))
+    return c.json(encodeAdmission(review, decision))
   })
 }
 

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
-import { encodeResponse, ReviewError } from '../shared/admission-review.ts'
+import { ReviewError } from '../shared/admission-review.ts'
 import {
   consoleLog,
   formatAdmissionLog,
   type LogSink,
   shouldLogAdmission,
 } from './admission-log.ts'
+import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { type ConfigReader, createConfigReader } from './config-reader.ts'
@@ -86,7 +87,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           )
         } catch {}
       }
-      return c.json(encodeResponse(review, decision))
+      return c.json(encodeAdmission(review, decision))
     }
     // The route pattern, not the path: an admit path carries a token.
     console.error(

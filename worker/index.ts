@@ -1,4 +1,5 @@
-import { decodeReview, encodeResponse } from '../shared/admission-review.ts'
+import { decodeReview } from '../shared/admission-review.ts'
+import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged } from './admit-route.ts'
 import { createApp } from './app.ts'
 import { createKvConfigStore } from './config-store.ts'
@@ -60,7 +61,7 @@ async function admitMisconfigured(request: Request): Promise<Response> {
       'injector unavailable',
       new Error('its settings are invalid; see the Worker log'),
     )
-    return Response.json(encodeResponse(review, decision))
+    return Response.json(encodeAdmission(review, decision))
   } catch {
     return Response.json(
       { error: 'invalid Worker settings, and the body is not a readable AdmissionReview' },
