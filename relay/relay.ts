@@ -76,6 +76,23 @@ export function startRelay(deps: RelayDeps): Relay {
     onNotice: (notice) => logNotice(notice),
   })
 
+  // The Worker's last rejections still count as invalid while their keys are in the set, so
+  // the gauges do not flip between the relay's own view and the Worker's after every change.
+  let workerRejected: readonly InvalidConfig[] = []
+  const publishCounts = (set: DesiredSet): void => {
+    const rejected = workerRejected.filter((problem) =>
+      set.entries.some(
+        ({ source }) =>
+          source.kind === 'ConfigMap' &&
+          source.namespace === problem.configMap.namespace &&
+          source.name === problem.configMap.name &&
+          source.key === problem.key,
+      ),
+    )
+    metrics.configs.set({ state: 'valid' }, set.entries.length - rejected.length)
+    metrics.configs.set({ state: 'invalid' }, set.invalid.length + rejected.length)
+  }
+
   const currentSet = (): DesiredSet | undefined => {
     if (!source.synced()) return undefined
     if (cached?.version !== version) {
@@ -83,8 +100,7 @@ export function startRelay(deps: RelayDeps): Relay {
       const set = buildDesiredSet(records, deps.parse)
       cached = { version, set, records }
       reporter.report('relay', set.invalid)
-      metrics.configs.set({ state: 'valid' }, set.entries.length)
-      metrics.configs.set({ state: 'invalid' }, set.invalid.length)
+      publishCounts(set)
     }
     return cached.set
   }
@@ -163,8 +179,8 @@ export function startRelay(deps: RelayDeps): Relay {
     if (report.latencyMs !== undefined) metrics.eventToPush.observe(report.latencyMs / 1000)
     const rejected = workerRejections(outcome.response, cached?.records ?? [])
     reporter.report('worker', rejected)
-    metrics.configs.set({ state: 'valid' }, set.entries.length - rejected.length)
-    metrics.configs.set({ state: 'invalid' }, set.invalid.length + rejected.length)
+    workerRejected = rejected
+    publishCounts(set)
     logger.info(
       {
         ...common,

@@ -38,7 +38,9 @@ const SETTINGS: RelaySettings = {
 
 const text = (name: string) => `name: ${name}\ncontainers:\n  - name: ${name}\n    image: busybox\n`
 
-function setup(options: { listFails?: () => boolean; rejectKey?: string } = {}) {
+function setup(
+  options: { listFails?: () => boolean; rejectKey?: string; answerPushes?: number } = {},
+) {
   const watches: { emit: (e: ConfigMapWatchEvent) => void; end: (e: WatchEnd) => void }[] = []
   const client: ConfigMapClient = {
     list: async () => {
@@ -65,6 +67,10 @@ function setup(options: { listFails?: () => boolean; rejectKey?: string } = {}) 
   const sink = {
     push: async (request: IngestRequest): Promise<PushOutcome> => {
       pushes.push(request)
+      // Past `answerPushes`, the Worker takes its time: the push stays in flight.
+      if (pushes.length > (options.answerPushes ?? Number.POSITIVE_INFINITY)) {
+        await new Promise(() => {})
+      }
       return {
         kind: 'ok',
         response: {
@@ -159,6 +165,31 @@ describe('startRelay', () => {
     expect(text).toContain('relay_configs{state="valid"} 1')
     expect(text).toContain('relay_configs{state="invalid"} 2')
     await relay.stop(1000)
+  })
+
+  it('keeps counting a Worker rejection as invalid when another ConfigMap changes', async () => {
+    const { relay, metrics, watches, pushes } = setup({ rejectKey: 'b.yaml', answerPushes: 1 })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(1)
+    watches[0]?.emit({
+      type: 'ADDED',
+      object: {
+        namespace: 'ns',
+        name: 'other',
+        resourceVersion: '6',
+        data: { 'c.yaml': text('c') },
+      },
+    })
+    // The relay recomputes its set for the next push, which the Worker has not answered yet.
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(pushes.at(-1)?.configs).toHaveLength(3)
+    const text1 = await metrics.registry.metrics()
+    expect(text1).toContain('relay_configs{state="valid"} 2')
+    expect(text1).toContain('relay_configs{state="invalid"} 2')
+    // The push still in flight is abandoned after the grace period.
+    const stopped = relay.stop(10)
+    await vi.advanceTimersByTimeAsync(100)
+    await stopped
   })
 
   it('goes unready when the API server is lost, since no resync push goes out then', async () => {
