@@ -1,7 +1,7 @@
 import { SHARED_SCOPE } from '../shared/cluster-name.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from '../shared/types.ts'
-import type { ConfigStore } from './config-store.ts'
+import type { ConfigStore, ValueRef } from './config-store.ts'
 import type { Manifest, ManifestEntry } from './kv-layout.ts'
 
 /** Counts the KV calls of one admission, also when it is cut off by the deadline. */
@@ -53,35 +53,37 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
           if (!stale.every((scope) => manifests.has(scope))) throw error
         }
       }
-      const current = scopes.map((s) => manifests.get(s)?.manifest)
-      const find = (ref: string): ManifestEntry | undefined => {
-        for (const manifest of current) {
+      const current = scopes.map((scope) => ({ scope, manifest: manifests.get(scope)?.manifest }))
+      const find = (ref: string): (ManifestEntry & { readonly scope: string }) | undefined => {
+        for (const { scope, manifest } of current) {
           // Own keys only: a ref never reaches the object's prototype.
-          if (manifest !== undefined && Object.hasOwn(manifest.entries, ref))
-            return manifest.entries[ref]
+          if (manifest !== undefined && Object.hasOwn(manifest.entries, ref)) {
+            const entry = manifest.entries[ref]
+            if (entry !== undefined) return { ...entry, scope }
+          }
         }
         return undefined
       }
-      const needed = new Set<string>()
+      const needed = new Map<string, ValueRef>()
       for (const ref of refs) {
         let next: string | undefined = formatSidecarRef(ref)
         for (let depth = 0; next !== undefined && depth < MAX_CHAIN; depth++) {
           const entry = find(next)
           if (entry === undefined) break
-          needed.add(entry.hash)
+          needed.set(entry.hash, { scope: entry.scope, hash: entry.hash })
           next = entry.inherits
         }
       }
       const found = new Map<string, SidecarConfig>()
-      for (const hash of needed) {
+      for (const hash of needed.keys()) {
         const config = configs.get(hash)
         if (config !== undefined) found.set(hash, config)
       }
-      const missing = [...needed].filter((h) => !found.has(h))
+      const missing = [...needed.values()].filter((value) => !found.has(value.hash))
       if (missing.length > 0) {
         stats.kvOps++
         const read = await store.readConfigs(missing)
-        for (const hash of missing) {
+        for (const { hash } of missing) {
           const config = read.get(hash)
           // The manifest is written after its values, so a gap means storage is inconsistent.
           if (config === undefined) throw new Error(`stored config value ${hash} is missing`)

@@ -5,16 +5,25 @@ import { configKey, type Manifest, manifestKey, parseManifest } from './kv-layou
 export interface KvLike {
   get(keys: string[], type: 'text'): Promise<Map<string, string | null>>
   put(key: string, value: string): Promise<void>
+  delete(key: string): Promise<void>
+}
+
+/** A config value's place: the scope whose manifest names it, and its content hash. */
+export interface ValueRef {
+  readonly scope: string
+  readonly hash: string
 }
 
 /** Scopes and config values in KV; each method is one KV round trip. */
 export interface ConfigStore {
   /** Reads the manifests of `scopes` in one bulk get; a scope never written reads empty. */
   readManifests(scopes: readonly string[]): Promise<Map<string, Manifest>>
-  /** Reads config values by hash in one round trip; absent hashes are missing from the map. */
-  readConfigs(hashes: readonly string[]): Promise<Map<string, SidecarConfig>>
-  /** Writes config values (JSON text by hash), all in parallel. */
-  writeConfigs(values: ReadonlyMap<string, string>): Promise<void>
+  /** Reads config values in one round trip, by hash; absent ones are missing from the map. */
+  readConfigs(refs: readonly ValueRef[]): Promise<Map<string, SidecarConfig>>
+  /** Writes config values of `scope` (JSON text by hash), all in parallel. */
+  writeConfigs(scope: string, values: ReadonlyMap<string, string>): Promise<void>
+  /** Deletes values of `scope`, all in parallel. */
+  deleteConfigs(scope: string, hashes: readonly string[]): Promise<void>
   writeManifest(manifest: Manifest): Promise<void>
 }
 
@@ -28,22 +37,34 @@ export function createKvConfigStore(kv: KvLike): ConfigStore {
       const values = await kv.get(scopes.map(manifestKey), 'text')
       return new Map(scopes.map((s) => [s, parseManifest(s, values.get(manifestKey(s)) ?? null)]))
     },
-    async readConfigs(hashes) {
-      const batches: string[][] = []
-      for (let i = 0; i < hashes.length; i += BULK_GET_LIMIT) {
-        batches.push(hashes.slice(i, i + BULK_GET_LIMIT).map(configKey))
+    async readConfigs(refs) {
+      const batches: ValueRef[][] = []
+      for (let i = 0; i < refs.length; i += BULK_GET_LIMIT) {
+        batches.push(refs.slice(i, i + BULK_GET_LIMIT))
       }
       // Batches go out together: still one round trip of latency.
-      const results = await Promise.all(batches.map((keys) => kv.get(keys, 'text')))
+      const results = await Promise.all(
+        batches.map((batch) =>
+          kv.get(
+            batch.map((ref) => configKey(ref.scope, ref.hash)),
+            'text',
+          ),
+        ),
+      )
       const configs = new Map<string, SidecarConfig>()
-      for (const hash of hashes) {
-        const text = results.find((r) => r.has(configKey(hash)))?.get(configKey(hash))
-        if (typeof text === 'string') configs.set(hash, JSON.parse(text) as SidecarConfig)
-      }
+      batches.forEach((batch, i) => {
+        for (const ref of batch) {
+          const text = results[i]?.get(configKey(ref.scope, ref.hash))
+          if (typeof text === 'string') configs.set(ref.hash, JSON.parse(text) as SidecarConfig)
+        }
+      })
       return configs
     },
-    async writeConfigs(values) {
-      await Promise.all([...values].map(([hash, json]) => kv.put(configKey(hash), json)))
+    async writeConfigs(scope, values) {
+      await Promise.all([...values].map(([hash, json]) => kv.put(configKey(scope, hash), json)))
+    },
+    async deleteConfigs(scope, hashes) {
+      await Promise.all(hashes.map((hash) => kv.delete(configKey(scope, hash))))
     },
     async writeManifest(manifest) {
       await kv.put(manifestKey(manifest.scope), JSON.stringify(manifest))

@@ -4,7 +4,7 @@ import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { ConfigIssue } from '../shared/types.ts'
 import { hashContent } from './content-hash.ts'
 import { describeSource } from './ingest-request.ts'
-import type { Manifest, ManifestEntry } from './kv-layout.ts'
+import { type Manifest, type ManifestEntry, RETIRED_VALUE_GRACE_MS } from './kv-layout.ts'
 
 /** What an ingest would change: the per-entry verdicts, the next manifest and the values to write. */
 export interface IngestPlan {
@@ -14,6 +14,10 @@ export interface IngestPlan {
   readonly newValues: ReadonlyMap<string, string>
   readonly stored: readonly string[]
   readonly removed: readonly string[]
+  /** Hashes the next manifest stops naming, by the ISO time they were first left out. */
+  readonly retired: Readonly<Record<string, string>>
+  /** Retired hashes past their grace, to delete once the next manifest is published. */
+  readonly expired: readonly string[]
   /** The set equals what the manifest holds: nothing to write. */
   readonly unchanged: boolean
 }
@@ -111,6 +115,7 @@ export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan
     if (result === undefined) throw new Error(`ingest entry ${index} has no verdict`)
     return result
   })
+  const { retired, expired } = retire(previous, entries, now)
   const stored = Object.keys(entries).sort()
   const removed = Object.keys(previous.entries)
     .filter((ref) => !(ref in entries))
@@ -121,8 +126,36 @@ export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan
     newValues,
     stored,
     removed,
+    retired,
+    expired,
     unchanged: sameEntries(previous.entries, entries),
   }
+}
+
+/**
+ * Which values the next manifest leaves behind: those it stops naming start their grace now,
+ * and retired ones past it expire. Decided from the next manifest alone, never deleting a value
+ * it names, so a stale read of the previous manifest can only delay a deletion.
+ */
+function retire(
+  previous: Manifest,
+  entries: Readonly<Record<string, ManifestEntry>>,
+  now: string,
+): { retired: Record<string, string>; expired: string[] } {
+  const named = new Set(Object.values(entries).map((entry) => entry.hash))
+  const retired: Record<string, string> = {}
+  const expired: string[] = []
+  for (const [hash, since] of Object.entries(previous.retired ?? {})) {
+    if (named.has(hash)) continue
+    if (Date.parse(now) - Date.parse(since) >= RETIRED_VALUE_GRACE_MS) expired.push(hash)
+    else retired[hash] = since
+  }
+  for (const entry of Object.values(previous.entries)) {
+    if (!named.has(entry.hash) && !expired.includes(entry.hash)) {
+      retired[entry.hash] ??= now
+    }
+  }
+  return { retired, expired }
 }
 
 // resourceVersion changes whenever any key of the ConfigMap changes; alone it is not worth a write.

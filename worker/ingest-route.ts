@@ -46,16 +46,18 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         { 'retry-after': String(seconds) },
       )
     }
-    const next: Manifest = { version: 1, scope: cluster, writtenAt, entries: plan.entries }
+    const next: Manifest = {
+      version: 1,
+      scope: cluster,
+      writtenAt,
+      entries: plan.entries,
+      ...(Object.keys(plan.retired).length === 0 ? {} : { retired: plan.retired }),
+    }
     // Claimed before the writes, so a concurrent push to this isolate gets 429, not a race.
     lastWrites.set(cluster, now())
     try {
-      // Values are content-addressed and shared by every scope: write only those KV lacks, so
-      // clusters pushing the same config do not collide on KV's one write per key per second.
-      const present = await store.readConfigs([...plan.newValues.keys()])
-      const missing = new Map([...plan.newValues].filter(([hash]) => !present.has(hash)))
       // Values first, manifest last: a reader sees the old set or the new one, never a mix.
-      await store.writeConfigs(missing)
+      await store.writeConfigs(cluster, plan.newValues)
       await store.writeManifest(next)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
@@ -68,6 +70,9 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       )
     }
     reader.remember(next)
+    // Retired values past their grace are deleted once the manifest that no longer names them
+    // is published; a failure loses nothing (they stay listed and go with a later write).
+    if (plan.expired.length > 0) await store.deleteConfigs(cluster, plan.expired).catch(() => {})
     return c.json(response)
   })
 

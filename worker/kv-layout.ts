@@ -4,10 +4,15 @@ import type { ConfigSource } from '../shared/ingest-api.ts'
  * KV layout. KV has no compare-and-set and propagates in ~60 s, so a scope is published by
  * writing one manifest key that points at immutable, content-addressed config values:
  *
- *   manifest/{scope}   -> Manifest (JSON): every name:version of the scope and its content hash
- *   config/{sha256}    -> the parsed SidecarConfig (JSON), written before any manifest names it
+ *   manifest/{scope}         -> Manifest (JSON): every name:version of the scope and its hash
+ *   config/{scope}/{sha256}  -> the parsed SidecarConfig (JSON), written before a manifest
+ *                               names it
  *
- * A reader that sees a manifest therefore never mixes two versions of a scope's set.
+ * A reader that sees a manifest therefore never mixes two versions of a scope's set. A value
+ * the scope's manifest stops naming is listed in the manifest's `retired`, and deleted by a
+ * later write once RETIRED_VALUE_GRACE_MS have passed and the manifest still does not name it,
+ * so a reader still holding an older manifest always finds its values. Deciding only from the
+ * manifest being written keeps this safe even when the previous manifest was read stale.
  */
 export interface Manifest {
   readonly version: 1
@@ -15,6 +20,8 @@ export interface Manifest {
   /** ISO time of the write: ingest refuses a second write within KV's ~1 write/s per key. */
   readonly writtenAt: string
   readonly entries: Readonly<Record<string, ManifestEntry>>
+  /** Content hashes this scope stopped naming, with the ISO time it did; deleted after a grace. */
+  readonly retired?: Readonly<Record<string, string>>
 }
 
 /** One config of a scope: where its content is, and the parent a reader must fetch with it. */
@@ -32,10 +39,16 @@ export function manifestKey(scope: string): string {
   return `manifest/${scope}`
 }
 
-/** KV key of a config value by its content hash. */
-export function configKey(hash: string): string {
-  return `config/${hash}`
+/** KV key of a config value of `scope` by its content hash. */
+export function configKey(scope: string, hash: string): string {
+  return `config/${scope}/${hash}`
 }
+
+/**
+ * How long a value the manifest no longer names stays readable: far beyond the warm-cache TTL
+ * (at most 300 s) plus KV's ~60 s propagation, so no reader of an older manifest misses it.
+ */
+export const RETIRED_VALUE_GRACE_MS = 24 * 60 * 60 * 1000
 
 /** An empty manifest, as a scope that was never written reads. */
 export function emptyManifest(scope: string): Manifest {

@@ -87,7 +87,7 @@ describe('KV operations per admission', () => {
     expect(counting.gets).toBe(2)
     // Round trip 1 reads both manifests together, round trip 2 the config value.
     expect(counting.keysRead.slice(0, 2)).toEqual(['manifest/alpha', 'manifest/shared'])
-    expect(counting.keysRead[2]).toMatch(/^config\/[0-9a-f]{64}$/)
+    expect(counting.keysRead[2]).toMatch(/^config\/alpha\/[0-9a-f]{64}$/)
     const warm = await admissionOf(await postReview(fresh.app, 'alpha', podReview('logger:v1')))
     expect(counting.gets).toBe(2)
     expect(warm.patch.length).toBeGreaterThan(0)
@@ -102,6 +102,7 @@ describe('KV operations per admission', () => {
     const kv: KvLike = {
       get: (keys, type) => (++calls === 1 ? new Promise(() => {}) : store.get(keys, type)),
       put: (key, value) => store.put(key, value),
+      delete: (key) => store.delete(key),
     }
     const { app, logs } = testApp({ kv, vars: { INJECTOR_ADMISSION_DEADLINE_MS: '100' } })
     const first = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
@@ -121,6 +122,7 @@ describe('KV operations per admission', () => {
     const kv: KvLike = {
       get: (keys, type) => (down ? Promise.reject(new Error('KV is down')) : store.get(keys, type)),
       put: (key, value) => store.put(key, value),
+      delete: (key) => store.delete(key),
     }
     const { app, logs } = testApp({ kv, now: () => clock })
     expect(

@@ -17,6 +17,10 @@ export interface CountingKv extends KvLike {
   gets: number
   puts: number
   keysRead: string[]
+  /** Keys put, in order. */
+  written: string[]
+  /** Keys deleted, in order. */
+  deleted: string[]
 }
 
 /**
@@ -35,6 +39,7 @@ export function freshKv(): KvLike {
       return new Map(keys.map((k) => [k, values.get(prefix + k) ?? null]))
     },
     put: (key, value) => kv.put(prefix + key, value),
+    delete: (key) => kv.delete(prefix + key),
   }
 }
 
@@ -44,6 +49,8 @@ export function countingKv(kv: KvLike = freshKv()): CountingKv {
     gets: 0,
     puts: 0,
     keysRead: [],
+    written: [],
+    deleted: [],
     get(keys, type) {
       counter.gets++
       counter.keysRead.push(...keys)
@@ -51,7 +58,12 @@ export function countingKv(kv: KvLike = freshKv()): CountingKv {
     },
     put(key, value) {
       counter.puts++
+      counter.written.push(key)
       return kv.put(key, value)
+    },
+    delete(key) {
+      counter.deleted.push(key)
+      return kv.delete(key)
     },
   }
   return counter
@@ -61,7 +73,7 @@ export function countingKv(kv: KvLike = freshKv()): CountingKv {
 export function brokenKv(mode: 'throw' | 'hang'): KvLike {
   const fail = (): Promise<never> =>
     mode === 'throw' ? Promise.reject(new Error('KV is down')) : new Promise<never>(() => {})
-  return { get: fail, put: fail }
+  return { get: fail, put: fail, delete: fail }
 }
 
 export interface TestAppOptions {

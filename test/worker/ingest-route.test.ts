@@ -85,19 +85,56 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     clock += 2_000
     await pushConfigs(app, 'alpha', [configText('logger:v1', 'b'), configText('metrics:v1')])
     expect(kv.puts).toBe(3 + 2)
+    expect(kv.deleted).toEqual([])
   })
 
-  it('does not write again a value another cluster already stored', async () => {
+  it('deletes a value its scope stopped naming a day later, never one it names again', async () => {
     const kv = countingKv()
-    const { app } = testApp({ kv })
-    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
-    expect(kv.puts).toBe(3)
-    const res = await pushConfigs(app, 'beta', [configText('logger:v1'), configText('metrics:v1')])
-    expect(((await res.json()) as IngestResponse).stored).toEqual(['logger:v1', 'metrics:v1'])
-    // Only beta's manifest.
-    expect(kv.puts).toBe(4)
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ kv, now: () => clock })
+    const push = async (cluster: string, texts: string[]) => {
+      clock += 2_000
+      expect((await pushConfigs(app, cluster, texts)).status).toBe(200)
+    }
+    await push('alpha', [configText('logger:v1', 'a'), configText('metrics:v1')])
+    await push('beta', [configText('logger:v1', 'a')])
+    const oldLogger = kv.written.find((key) => key.startsWith('config/alpha/'))
+    // logger:v1 changes: its old value is retired, and stays readable for older manifests.
+    await push('alpha', [configText('logger:v1', 'b'), configText('metrics:v1')])
+    expect(kv.deleted).toEqual([])
+    // A change within the grace deletes nothing; after it, the retired value goes.
+    await push('alpha', [configText('logger:v1', 'c'), configText('metrics:v1')])
+    expect(kv.deleted).toEqual([])
+    clock += 24 * 60 * 60 * 1000
+    await push('alpha', [configText('logger:v1', 'd'), configText('metrics:v1')])
+    expect(kv.deleted).toHaveLength(2)
+    expect(kv.deleted).toContain(oldLogger)
+    expect(kv.deleted.every((key) => key.startsWith('config/alpha/'))).toBe(true)
+    // beta's copy of the first content is its own value, and still served; so is alpha's latest.
     const beta = await admissionOf(await postReview(app, 'beta', podReview('logger:v1')))
     expect(marksOf(beta.patch, 'logger')).toEqual(['a'])
+    const alpha = await admissionOf(
+      await postReview(app, 'alpha', podReview('logger:v1, metrics:v1')),
+    )
+    expect(marksOf(alpha.patch, 'logger')).toEqual(['d'])
+    expect(marksOf(alpha.patch, 'metrics')).toEqual(['a'])
+  })
+
+  it('writes a retired value again when the scope names it again', async () => {
+    const kv = countingKv()
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ kv, now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
+    clock += 2_000
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'b')])
+    clock += 2_000
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
+    clock += 24 * 60 * 60 * 1000
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a'), configText('metrics:v1')])
+    // Only b was left behind; a is named again and stays.
+    expect(kv.deleted).toHaveLength(1)
+    const served = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
+    expect(marksOf(served.patch, 'logger')).toEqual(['a'])
   })
 
   it('removes configs absent from the set, for listing and admission', async () => {
@@ -214,6 +251,7 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     const failing = {
       get: kv.get,
       put: () => Promise.reject(new Error('KV PUT failed: 429 Too Many Requests')),
+      delete: kv.delete,
     }
     const res = await pushConfigs(testApp({ kv: failing, now: () => clock }).app, 'alpha', [
       configText('logger:v1', 'b'),
