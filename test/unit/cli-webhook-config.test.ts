@@ -15,21 +15,24 @@ const tokenFile = join(scratch, 'admit-token')
 writeFileSync(tokenFile, 'AdmitTokenForTheGoldenFile_0123456789abcdef\n')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
+/** The command for cluster prod-eu with the test's admit token file. */
+const PROD_EU = [
+  'webhook-config',
+  '--worker',
+  WORKER,
+  '--cluster',
+  'prod-eu',
+  '--token-file',
+  tokenFile,
+]
+
 function golden(name: string): string {
   return readFileSync(resolve(repositoryRoot, 'test/golden', name), 'utf8')
 }
 
 describe('webhook-config', () => {
   it('prints the golden MutatingWebhookConfiguration for the defaults', async () => {
-    const run = await runCli([
-      'webhook-config',
-      '--worker',
-      WORKER,
-      '--cluster',
-      'prod-eu',
-      '--token-file',
-      tokenFile,
-    ])
+    const run = await runCli(PROD_EU)
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(run.stdout).toBe(golden('webhook-config.yaml'))
@@ -83,17 +86,7 @@ describe('webhook-config', () => {
   ])(
     'names the webhook for --annotation-namespace=%s with three or more labels',
     async (ns, name) => {
-      const run = await runCli([
-        'webhook-config',
-        '--worker',
-        WORKER,
-        '--cluster',
-        'prod-eu',
-        '--token-file',
-        tokenFile,
-        '--annotation-namespace',
-        ns,
-      ])
+      const run = await runCli([...PROD_EU, '--annotation-namespace', ns])
       expect(run.code).toBe(0)
       const object = parse(run.stdout)
       expect(object.webhooks[0].name).toBe(name)
