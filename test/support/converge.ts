@@ -129,7 +129,9 @@ export function recordStoredSets(
 /**
  * Refs that came back after the Worker had dropped them: for each ref that left the cluster at
  * `departed.get(ref)` (and stayed gone), the first snapshot after that without it starts a period
- * in which it must never appear again.
+ * in which it must never appear again. A ref the Worker had not held by then was never dropped:
+ * its first arrival after the edit is a push that was already in flight, not a resurrection
+ * (the lost-delete check still demands it be gone at the end).
  */
 export function findResurrections(
   snapshots: readonly StoredSnapshot[],
@@ -137,11 +139,16 @@ export function findResurrections(
 ): string[] {
   const found: string[] = []
   for (const [ref, leftAt] of departed) {
+    let held = false
     let goneAt: number | undefined
     for (const snapshot of snapshots) {
-      if (snapshot.at <= leftAt) continue
+      if (snapshot.at <= leftAt) {
+        held = snapshot.refs.has(ref)
+        continue
+      }
       if (goneAt === undefined) {
-        if (!snapshot.refs.has(ref)) goneAt = snapshot.at
+        if (snapshot.refs.has(ref)) held = true
+        else if (held) goneAt = snapshot.at
       } else if (snapshot.refs.has(ref)) {
         found.push(`${ref}: removed by ${goneAt - leftAt} ms, back at ${snapshot.at - leftAt} ms`)
         break

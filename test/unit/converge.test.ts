@@ -45,8 +45,18 @@ describe('findResurrections', () => {
     ['still there after the edit, then gone', [snap(150, 'a:v1'), snap(250), snap(350)], []],
     [
       'removed, then back',
-      [snap(150), snap(250, 'a:v1')],
+      [snap(50, 'a:v1'), snap(150), snap(250, 'a:v1')],
       ['a:v1: removed by 50 ms, back at 150 ms'],
+    ],
+    [
+      'held after the edit, removed, then back',
+      [snap(50), snap(120, 'a:v1'), snap(150), snap(250, 'a:v1')],
+      ['a:v1: removed by 50 ms, back at 150 ms'],
+    ],
+    [
+      'first delivered after the edit by a push already in flight, then removed',
+      [snap(50), snap(101), snap(171, 'a:v1'), snap(300)],
+      [],
     ],
     ['present before the edit only', [snap(50, 'a:v1'), snap(99, 'a:v1'), snap(101)], []],
   ])('%s', (_, snapshots, problems) => {
