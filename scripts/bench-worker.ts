@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { deriveClusterTokens } from '../shared/cluster-token.ts'
+import { startMiniflareWorker } from '../test/support/miniflare-worker.ts'
 import { startWorker } from '../test/support/worker-process.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -111,17 +112,19 @@ async function prepare(url: string, injected: string): Promise<string> {
   return admitUrl
 }
 
-// The default Worker writes one log line per admission. A second one, with the admission log
-// off, shows what that line costs under wrangler dev, where every console.log travels through
-// the local inspector.
-const worker = await startWorker({ secret: SECRET })
-const quiet = await startWorker({ secret: SECRET, vars: { INJECTOR_ADMISSION_LOG: 'none' } })
-try {
+interface Host {
+  readonly label: string
+  readonly url: string
+  readonly quietUrl: string
+}
+
+/** Drives one host's routes in turns and prints its table with the target's verdicts. */
+async function runSuite(host: Host): Promise<void> {
   const injected = review('logger:v1, metrics:v1')
-  const admitUrl = await prepare(worker.url, injected)
-  const quietAdmitUrl = await prepare(quiet.url, injected)
+  const admitUrl = await prepare(host.url, injected)
+  const quietAdmitUrl = await prepare(host.quietUrl, injected)
   const targets: Target[] = [
-    { name: '/healthz', url: `${worker.url}/healthz`, method: 'GET' },
+    { name: '/healthz', url: `${host.url}/healthz`, method: 'GET' },
     { name: '/v1/admit, injected pod', url: admitUrl, method: 'POST', body: injected },
     { name: '/v1/admit, no annotation', url: admitUrl, method: 'POST', body: review(undefined) },
     {
@@ -140,7 +143,7 @@ try {
   const results = targets.map((target) => summarize(target, rounds.get(target) ?? []))
   const baseline = results[0]?.rps ?? Number.NaN
   console.log(
-    `\n${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route, wrangler dev (workerd), local KV; injected pod asks for logger:v1 and metrics:v1\n`,
+    `\n${host.label}: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route, local KV; injected pod asks for logger:v1 and metrics:v1\n`,
   )
   console.log('| route | req/s | p50 ms | p99 ms | vs /healthz |')
   console.log('| --- | ---: | ---: | ---: | ---: |')
@@ -153,7 +156,35 @@ try {
   console.log(
     `\nTarget: injected-pod throughput >= 70% of /healthz, default settings: ${verdict((results[1]?.rps ?? 0) / baseline)}; with INJECTOR_ADMISSION_LOG=none: ${verdict((results[3]?.rps ?? 0) / baseline)}`,
   )
-} finally {
-  await worker.stop()
-  await quiet.stop()
+}
+
+// Each host runs the Worker twice: as configured (one log line per admission) and with the
+// admission log off, which shows what that line costs there. `wrangler dev` forwards every
+// console.log through the local inspector and proxies each request; Miniflare alone does
+// neither, and its host process still reads every log line.
+const quietVars = { INJECTOR_ADMISSION_LOG: 'none' }
+{
+  const worker = await startWorker({ secret: SECRET })
+  const quiet = await startWorker({ secret: SECRET, vars: quietVars })
+  try {
+    await runSuite({ label: 'wrangler dev (workerd)', url: worker.url, quietUrl: quiet.url })
+  } finally {
+    await worker.stop()
+    await quiet.stop()
+  }
+}
+{
+  const worker = await startMiniflareWorker({ secret: SECRET })
+  const quiet = await startMiniflareWorker({ secret: SECRET, vars: quietVars })
+  try {
+    await runSuite({
+      label: 'Miniflare (workerd, no dev proxy)',
+      url: worker.url,
+      quietUrl: quiet.url,
+    })
+    if (worker.logLines() === 0) throw new Error('the Worker under Miniflare logged nothing')
+  } finally {
+    await worker.stop()
+    await quiet.stop()
+  }
 }

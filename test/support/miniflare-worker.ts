@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+
+/** The Worker in workerd driven by Miniflare directly: no dev proxy, no inspector. */
+export interface MiniflareWorker {
+  readonly url: string
+  /** Structured log lines workerd produced so far (the host reads every one). */
+  logLines(): number
+  stop(): Promise<void>
+}
+
+const root = resolve(import.meta.dirname, '../..')
+
+/** Bundles worker/index.ts as wrangler would and serves it on 127.0.0.1 with in-memory KV. */
+export async function startMiniflareWorker(options: {
+  readonly secret: string
+  readonly vars?: Readonly<Record<string, string>>
+}): Promise<MiniflareWorker> {
+  const dir = mkdtempSync(join(tmpdir(), 'miniflare-worker-'))
+  const scriptPath = join(dir, 'worker.mjs')
+  await build({
+    entryPoints: [join(root, 'worker/index.ts')],
+    outfile: scriptPath,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2023',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  })
+  let lines = 0
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      scriptPath,
+      modulesRoot: dir,
+      compatibilityDate: '2026-11-01',
+      kvNamespaces: ['CONFIGS'],
+      bindings: { INJECTOR_SECRET: options.secret, ...options.vars },
+      host: '127.0.0.1',
+      port: 0,
+      handleStructuredLogs: () => {
+        lines++
+      },
+    }),
+  )
+  const url = String(await mf.ready).replace(/\/$/, '')
+  return {
+    url,
+    logLines: () => lines,
+    stop: async () => {
+      await mf.dispose()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
