@@ -48,7 +48,15 @@ export async function startMiniflareWorker(options: {
       },
     }),
   )
-  const url = String(await mf.ready).replace(/\/$/, '')
+  let url: string
+  try {
+    url = String(await mf.ready).replace(/\/$/, '')
+  } catch (error) {
+    // A runtime that failed to start may still hold its process: end it before reporting.
+    await mf.dispose().catch(() => {})
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
   return {
     url,
     logLines: () => lines,
