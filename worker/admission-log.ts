@@ -21,6 +21,11 @@ export function shouldLogAdmission(mode: AdmissionLogMode, decision: Decision): 
   return decision.kind === 'inject' || decision.warnings.length > 0
 }
 
+/** Writes an admission's log line when `mode` keeps it. */
+export function logAdmission(log: LogSink, mode: AdmissionLogMode, entry: AdmissionLogEntry): void {
+  if (shouldLogAdmission(mode, entry.decision)) log(formatAdmissionLog(entry))
+}
+
 export interface AdmissionLogEntry {
   readonly cluster: string
   readonly request: AdmissionRequest

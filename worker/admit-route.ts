@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import { decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import type { Decision } from '../shared/types.ts'
-import { formatAdmissionLog, shouldLogAdmission } from './admission-log.ts'
+import { logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster } from './cluster-auth.ts'
@@ -13,23 +13,23 @@ import { readJsonBody } from './json-body.ts'
 export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   const { settings, reader, auth, log, now } = deps
   app.post('/v1/admit/:cluster/:token', async (c) => {
-    const started = now()
+    const cost = { startedAt: now(), kvOps: 0 }
+    c.set('cost', cost)
     const cluster = await authorizeCluster(c, auth, 'admit', c.req.param('token'))
     c.set('cluster', cluster)
     const review = decodeReview(await readJsonBody(c.req.raw, settings.admissionMaxBytes))
     c.set('review', review)
     const { request } = review
     const plan = planAdmission(request, settings.injection)
-    const stats = { kvOps: 0 }
     let decision: Decision
     if (plan.kind === 'skip') {
       // Decided without configs: the lookup is never called, so this costs no KV operation.
       decision = decideAdmission(request, settings.injection, () => undefined)
     } else {
-      const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - started))
+      const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - cost.startedAt))
       try {
         const lookup = await withDeadline(
-          reader.load(cluster, plan.refs, stats),
+          reader.load(cluster, plan.refs, cost),
           remaining,
           'config lookup',
         )
@@ -38,17 +38,13 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
         decision = admitUnchanged('config lookup failed', error)
       }
     }
-    if (shouldLogAdmission(settings.admissionLog, decision)) {
-      log(
-        formatAdmissionLog({
-          cluster,
-          request,
-          decision,
-          kvOps: stats.kvOps,
-          durationMs: now() - started,
-        }),
-      )
-    }
+    logAdmission(log, settings.admissionLog, {
+      cluster,
+      request,
+      decision,
+      kvOps: cost.kvOps,
+      durationMs: now() - cost.startedAt,
+    })
     return c.json(encodeAdmission(review, decision))
   })
 }

@@ -5,9 +5,15 @@ import type { ConfigStore } from './config-store.ts'
 import type { WorkerSettings } from './settings.ts'
 import type { TokenAuth } from './token-auth.ts'
 
+/** What an admission has cost so far; the fail-open fallback logs it too. */
+export interface AdmissionCost {
+  readonly startedAt: number
+  kvOps: number
+}
+
 /** Hono's per-request variables: the decoded review, once there is one, for the fail-open policy. */
 export interface AppEnv {
-  Variables: { review: DecodedReview; cluster: string }
+  Variables: { review: DecodedReview; cluster: string; cost: AdmissionCost }
 }
 
 /** What the routes are built from; `createApp` fills in what the caller leaves out. */

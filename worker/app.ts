@@ -1,11 +1,6 @@
 import { Hono } from 'hono'
 import { ReviewError } from '../shared/admission-review.ts'
-import {
-  consoleLog,
-  formatAdmissionLog,
-  type LogSink,
-  shouldLogAdmission,
-} from './admission-log.ts'
+import { consoleLog, type LogSink, logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
@@ -74,19 +69,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const review = c.get('review')
     if (review !== undefined) {
       const decision = admitUnchanged('injector error', error)
-      if (shouldLogAdmission(deps.settings.admissionLog, decision)) {
-        try {
-          deps.log(
-            formatAdmissionLog({
-              cluster: c.get('cluster'),
-              request: review.request,
-              decision,
-              kvOps: 0,
-              durationMs: 0,
-            }),
-          )
-        } catch {}
-      }
+      const cost = c.get('cost')
+      try {
+        logAdmission(deps.log, deps.settings.admissionLog, {
+          cluster: c.get('cluster'),
+          request: review.request,
+          decision,
+          kvOps: cost.kvOps,
+          durationMs: deps.now() - cost.startedAt,
+        })
+      } catch {}
       return c.json(encodeAdmission(review, decision))
     }
     // The route pattern, not the path: an admit path carries a token.
