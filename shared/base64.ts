@@ -8,7 +8,12 @@ const NON_ASCII = /[\u0080-\uffff]/
  */
 export function encodeBase64Utf8(text: string): string {
   // JSON patches are nearly always ASCII, whose UTF-8 bytes are the char codes themselves.
-  return encodeBinary(NON_ASCII.test(text) ? binaryString(encodeUtf8(text)) : text)
+  return encodeBinary(isAscii(text) ? text : binaryString(encodeUtf8(text)))
+}
+
+/** True when every char code of `text` is below 0x80, so its UTF-8 bytes are its char codes. */
+export function isAscii(text: string): boolean {
+  return !NON_ASCII.test(text)
 }
 
 /** Base64 of a string whose char codes are bytes (0-255). */
