@@ -120,27 +120,20 @@ function readRef(value: JsonObject, report: IssueSink): SidecarRef | undefined {
     report('name', 'required')
     return undefined
   }
-  if (typeof name !== 'string') {
-    report('name', 'must be a string')
-    return undefined
-  }
-  const parsed = parseSidecarRef(name)
-  if (!parsed.ok) {
-    report('name', parsed.message)
-    return undefined
-  }
+  const named = refField(name, 'name', 'must be a string', report)
+  if (named === undefined || typeof name !== 'string') return undefined
   const version = value.version
-  if (version === undefined || version === null) return parsed.ref
+  if (version === undefined || version === null) return named
   if (typeof version !== 'string') {
     report('version', 'must be a string (quote numbers: "1.0")')
     return undefined
   }
-  const versioned = parseSidecarRef(`${parsed.ref.name}:${version}`)
+  const versioned = parseSidecarRef(`${named.name}:${version}`)
   if (!versioned.ok) {
     report('version', versioned.message)
     return undefined
   }
-  if (name.includes(':') && versioned.ref.version !== parsed.ref.version) {
+  if (name.includes(':') && versioned.ref.version !== named.version) {
     report('version', `"${version}" contradicts the version in name "${name}"`)
     return undefined
   }
@@ -154,17 +147,32 @@ function readInherits(
 ): SidecarRef | undefined {
   const inherits = value.inherits
   if (inherits === undefined || inherits === null || inherits === '') return undefined
-  if (typeof inherits !== 'string') {
-    report('inherits', 'must be a string: name[:version]')
-    return undefined
-  }
-  const parsed = parseSidecarRef(inherits)
-  if (!parsed.ok) {
-    report('inherits', parsed.message)
-    return undefined
-  }
-  if (ref !== undefined && formatSidecarRef(ref) === formatSidecarRef(parsed.ref)) {
+  const parent = refField(inherits, 'inherits', 'must be a string: name[:version]', report)
+  if (
+    parent !== undefined &&
+    ref !== undefined &&
+    formatSidecarRef(ref) === formatSidecarRef(parent)
+  ) {
     report('inherits', `a config cannot inherit itself (${formatSidecarRef(ref)})`)
+  }
+  return parent
+}
+
+/** A `name[:version]` string field, parsed; reports the field when it is not one. */
+function refField(
+  text: JsonValue | undefined,
+  field: string,
+  notString: string,
+  report: IssueSink,
+): SidecarRef | undefined {
+  if (typeof text !== 'string') {
+    report(field, notString)
+    return undefined
+  }
+  const parsed = parseSidecarRef(text)
+  if (!parsed.ok) {
+    report(field, parsed.message)
+    return undefined
   }
   return parsed.ref
 }
