@@ -1,11 +1,14 @@
-// Worker benchmark (`npm run bench:worker`): the Worker in real workerd (wrangler dev, local KV),
-// loaded with the example configs, driven by autocannon in one run: /v1/admit for a pod that gets
+// Worker benchmark (`npm run bench:worker`): the Worker in real workerd with local KV, loaded with
+// the example configs, on three hosts (the `wrangler dev` CLI, wrangler's dev server without a
+// debugger, Miniflare alone), driven by autocannon in one run: /v1/admit for a pod that gets
 // injected, /v1/admit for a pod without the request annotation, and /healthz as the baseline.
-// Prints a markdown table. Target: injected-pod throughput >= 70% of /healthz.
+// Prints a markdown table per host. Target: injected-pod throughput >= 70% of /healthz.
+// BENCH_HOSTS=2,3 runs only those hosts.
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { deriveClusterTokens } from '../shared/cluster-token.ts'
+import { startDevServerWorker } from '../test/support/dev-server.ts'
 import { startMiniflareWorker } from '../test/support/miniflare-worker.ts'
 import { startWorker } from '../test/support/worker-process.ts'
 
@@ -159,30 +162,46 @@ async function runSuite(host: Host): Promise<void> {
 }
 
 // Each host runs the Worker twice: as configured (one log line per admission) and with the
-// admission log off, which shows what that line costs there. `wrangler dev` forwards every
-// console.log through the local inspector and proxies each request; Miniflare alone does
-// neither, and its host process still reads every log line.
-const quietVars = { INJECTOR_ADMISSION_LOG: 'none' }
-{
-  const worker = await startWorker({ secret: SECRET })
-  const quiet = await startWorker({ secret: SECRET, vars: quietVars })
-  try {
-    await runSuite({ label: 'wrangler dev (workerd)', url: worker.url, quietUrl: quiet.url })
-  } finally {
-    await worker.stop()
-    await quiet.stop()
-  }
+// admission log off, which shows what that line costs there. Hosts differ in what a request costs
+// before the Worker sees it, and in how a log line leaves workerd:
+// - `wrangler dev` (the CLI, as `npm start` runs it) proxies each request through Node and
+//   attaches a debugger, so every console.log becomes an inspector event;
+// - wrangler's dev server started through its API: the same proxy and runtime, no debugger, so
+//   log lines leave as structured logs;
+// - Miniflare alone: no dev proxy, no debugger; its entry worker still forwards each request.
+interface Started {
+  readonly url: string
+  stop(): Promise<void>
+  logLines?(): number
 }
-{
-  const worker = await startMiniflareWorker({ secret: SECRET })
-  const quiet = await startMiniflareWorker({ secret: SECRET, vars: quietVars })
+const quietVars = { INJECTOR_ADMISSION_LOG: 'none' }
+const hosts: readonly {
+  readonly label: string
+  readonly start: (vars?: Record<string, string>) => Promise<Started>
+}[] = [
+  {
+    label: 'wrangler dev CLI (debugger attached)',
+    start: (vars) => startWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+  },
+  {
+    label: 'wrangler dev server, no debugger (unstable_startWorker)',
+    start: (vars) =>
+      startDevServerWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+  },
+  {
+    label: 'Miniflare (workerd, no dev proxy)',
+    start: (vars) =>
+      startMiniflareWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+  },
+]
+const only = process.env.BENCH_HOSTS?.split(',').map(Number)
+for (const [index, host] of hosts.entries()) {
+  if (only !== undefined && !only.includes(index + 1)) continue
+  const worker = await host.start()
+  const quiet = await host.start(quietVars)
   try {
-    await runSuite({
-      label: 'Miniflare (workerd, no dev proxy)',
-      url: worker.url,
-      quietUrl: quiet.url,
-    })
-    if (worker.logLines() === 0) throw new Error('the Worker under Miniflare logged nothing')
+    await runSuite({ label: host.label, url: worker.url, quietUrl: quiet.url })
+    if (worker.logLines?.() === 0) throw new Error(`${host.label}: the Worker logged nothing`)
   } finally {
     await worker.stop()
     await quiet.stop()

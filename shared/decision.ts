@@ -78,13 +78,16 @@ export function planAdmission(
   return { kind: 'lookup', refs }
 }
 
-/** The full decision: plan, resolve each config with its parents, and build one patch. */
+/**
+ * The full decision: plan, resolve each config with its parents, and build one patch. A caller
+ * that already planned (to know which configs to load) passes its plan instead of planning twice.
+ */
 export function decideAdmission(
   request: AdmissionRequest,
   settings: InjectionSettings,
   lookup: ConfigLookup,
+  plan: AdmissionPlan = planAdmission(request, settings),
 ): Decision {
-  const plan = planAdmission(request, settings)
   if (plan.kind === 'skip') {
     // Only a malformed request is worth telling the user; the rest are ordinary.
     const warnings =

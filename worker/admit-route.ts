@@ -24,19 +24,24 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     let decision: Decision
     if (plan.kind === 'skip') {
       // Decided without configs: the lookup is never called, so this costs no KV operation.
-      decision = decideAdmission(request, settings.injection, () => undefined)
+      decision = decideAdmission(request, settings.injection, () => undefined, plan)
     } else {
-      const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - cost.startedAt))
-      try {
-        const lookup = await withDeadline(
-          reader.load(cluster, plan.refs, cost),
-          remaining,
-          'config lookup',
-        )
-        decision = decideAdmission(request, settings.injection, lookup)
-      } catch (error) {
-        decision = admitUnchanged('config lookup failed', error)
+      // A warm isolate answers from memory: no KV call, so no deadline timer either.
+      let lookup = reader.cached(cluster, plan.refs)
+      let failure: unknown
+      if (lookup === undefined) {
+        const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - cost.startedAt))
+        try {
+          const loading = reader.load(cluster, plan.refs, cost)
+          lookup = await withDeadline(loading, remaining, 'config lookup')
+        } catch (error) {
+          failure = error
+        }
       }
+      decision =
+        lookup === undefined
+          ? admitUnchanged('config lookup failed', failure)
+          : decideAdmission(request, settings.injection, lookup, plan)
     }
     logAdmission(log, settings.admissionLog, {
       cluster,

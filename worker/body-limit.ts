@@ -1,5 +1,8 @@
 import { HttpError } from './http-error.ts'
 
+// One decoder for every request: decoding a whole buffer without `stream` leaves no state behind.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
 /**
  * Reads a request body as UTF-8 text, refusing more than `maxBytes` before parsing anything:
  * a declared Content-Length is checked first, and a chunked body is counted while it streams.
@@ -16,7 +19,7 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
       : await readCounted(request.body, maxBytes)
   if (bytes.byteLength > maxBytes) throw tooLarge()
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+    return UTF8.decode(bytes)
   } catch {
     throw new HttpError(400, 'request body is not valid UTF-8')
   }

@@ -2,7 +2,7 @@ import { SHARED_SCOPE } from '../shared/cluster-name.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from '../shared/types.ts'
 import type { ConfigStore, ValueRef } from './config-store.ts'
-import type { Manifest, ManifestEntry } from './kv-layout.ts'
+import type { Manifest } from './kv-layout.ts'
 
 /** Counts the KV calls of one admission, also when it is cut off by the deadline. */
 export interface ReadStats {
@@ -11,6 +11,11 @@ export interface ReadStats {
 
 /** Reads configs for a cluster in at most two KV round trips, from memory when warm. */
 export interface ConfigReader {
+  /**
+   * The lookup for `refs` from memory alone, with no KV call and no promise: defined while the
+   * cluster's manifests are within their TTL and every value `refs` need is cached.
+   */
+  cached(cluster: string, refs: readonly SidecarRef[]): ConfigLookup | undefined
   /** Fetches what `refs` and their `inherits` chains need; the lookup then answers synchronously. */
   load(cluster: string, refs: readonly SidecarRef[], stats: ReadStats): Promise<ConfigLookup>
   /** Puts a manifest this isolate just wrote into the cache, so it reads its own writes. */
@@ -27,20 +32,91 @@ export interface ConfigReaderOptions {
 // inherits chains are at most 10 deep (shared/inheritance.ts); one more step reports the error.
 const MAX_CHAIN = 12
 const MAX_CACHED_CONFIGS = 2000
+const MAX_CACHED_CLUSTERS = 1000
+
+/** Where a cluster finds one `name:version`: the first of its scopes that names it. */
+interface Located extends ValueRef {
+  readonly inherits: string | undefined
+}
+
+/** A cluster's view of its scopes' manifests, rebuilt only when one of them is replaced. */
+interface ClusterView {
+  readonly manifests: readonly (Manifest | undefined)[]
+  readonly located: ReadonlyMap<string, Located>
+}
 
 /** Builds a reader whose cache lives as long as the reader (one per isolate). */
 export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
   const { store, ttlMs, now } = options
   const manifests = new Map<string, { manifest: Manifest; readAt: number }>()
   const configs = new Map<string, SidecarConfig>()
+  const views = new Map<string, ClusterView>()
+
+  // Lookup order: the cluster's own scope, then the fleet scope.
+  const scopesOf = (cluster: string): readonly string[] =>
+    cluster === SHARED_SCOPE ? [SHARED_SCOPE] : [cluster, SHARED_SCOPE]
+
+  const staleScopes = (scopes: readonly string[]): string[] => {
+    const at = now()
+    return scopes.filter((scope) => {
+      const cached = manifests.get(scope)
+      return cached === undefined || at - cached.readAt >= ttlMs
+    })
+  }
+
+  const viewOf = (cluster: string): ClusterView => {
+    const current = scopesOf(cluster).map((scope) => manifests.get(scope)?.manifest)
+    const known = views.get(cluster)
+    if (known?.manifests.every((m, i) => m === current[i])) return known
+    const located = new Map<string, Located>()
+    for (const manifest of current) {
+      if (manifest === undefined) continue
+      // Own entries only, so a ref never reaches the object's prototype; the first scope wins.
+      for (const [ref, entry] of Object.entries(manifest.entries)) {
+        if (located.has(ref)) continue
+        located.set(ref, { scope: manifest.scope, hash: entry.hash, inherits: entry.inherits })
+      }
+    }
+    const view = { manifests: current, located }
+    if (views.size >= MAX_CACHED_CLUSTERS) views.clear()
+    views.set(cluster, view)
+    return view
+  }
+
+  // Every value `refs` and their inherits chains name, by hash.
+  const neededValues = (view: ClusterView, refs: readonly SidecarRef[]): Map<string, ValueRef> => {
+    const needed = new Map<string, ValueRef>()
+    for (const ref of refs) {
+      let next: string | undefined = formatSidecarRef(ref)
+      for (let depth = 0; next !== undefined && depth < MAX_CHAIN; depth++) {
+        const entry = view.located.get(next)
+        if (entry === undefined) break
+        needed.set(entry.hash, entry)
+        next = entry.inherits
+      }
+    }
+    return needed
+  }
+
+  const lookupIn =
+    (view: ClusterView, values: ReadonlyMap<string, SidecarConfig>): ConfigLookup =>
+    (ref) => {
+      const entry = view.located.get(formatSidecarRef(ref))
+      return entry === undefined ? undefined : values.get(entry.hash)
+    }
+
   return {
+    cached(cluster, refs) {
+      if (staleScopes(scopesOf(cluster)).length > 0) return undefined
+      const view = viewOf(cluster)
+      for (const hash of neededValues(view, refs).keys()) {
+        if (!configs.has(hash)) return undefined
+      }
+      // The decision runs synchronously on this lookup, so the value cache cannot change under it.
+      return lookupIn(view, configs)
+    },
     async load(cluster, refs, stats) {
-      // Lookup order: the cluster's own scope, then the fleet scope.
-      const scopes = cluster === SHARED_SCOPE ? [SHARED_SCOPE] : [cluster, SHARED_SCOPE]
-      const stale = scopes.filter((s) => {
-        const cached = manifests.get(s)
-        return cached === undefined || now() - cached.readAt >= ttlMs
-      })
+      const stale = staleScopes(scopesOf(cluster))
       if (stale.length > 0) {
         // Each request reads for itself: in workerd a promise started by one request cannot be
         // awaited by another once the first has ended, so a shared read could strand them all.
@@ -53,27 +129,9 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
           if (!stale.every((scope) => manifests.has(scope))) throw error
         }
       }
-      const current = scopes.map((scope) => ({ scope, manifest: manifests.get(scope)?.manifest }))
-      const find = (ref: string): (ManifestEntry & { readonly scope: string }) | undefined => {
-        for (const { scope, manifest } of current) {
-          // Own keys only: a ref never reaches the object's prototype.
-          if (manifest !== undefined && Object.hasOwn(manifest.entries, ref)) {
-            const entry = manifest.entries[ref]
-            if (entry !== undefined) return { ...entry, scope }
-          }
-        }
-        return undefined
-      }
-      const needed = new Map<string, ValueRef>()
-      for (const ref of refs) {
-        let next: string | undefined = formatSidecarRef(ref)
-        for (let depth = 0; next !== undefined && depth < MAX_CHAIN; depth++) {
-          const entry = find(next)
-          if (entry === undefined) break
-          needed.set(entry.hash, { scope: entry.scope, hash: entry.hash })
-          next = entry.inherits
-        }
-      }
+      // This request's own view and values: other requests may replace the shared ones meanwhile.
+      const view = viewOf(cluster)
+      const needed = neededValues(view, refs)
       const found = new Map<string, SidecarConfig>()
       for (const hash of needed.keys()) {
         const config = configs.get(hash)
@@ -92,10 +150,7 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
           found.set(hash, config)
         }
       }
-      return (ref) => {
-        const entry = find(formatSidecarRef(ref))
-        return entry === undefined ? undefined : found.get(entry.hash)
-      }
+      return lookupIn(view, found)
     },
     remember(manifest) {
       manifests.set(manifest.scope, { manifest, readAt: now() })
