@@ -3,9 +3,12 @@
 // debugger, Miniflare alone), driven by autocannon in one run: /v1/admit for a pod that gets
 // injected, /v1/admit for a pod without the request annotation, and /healthz as the baseline.
 // Prints a markdown table per host. Target: injected-pod throughput >= 70% of /healthz.
-// BENCH_HOSTS=2,3 runs only those hosts.
-import { readdirSync, readFileSync } from 'node:fs'
+// BENCH_HOSTS=2,3 runs only those hosts; `-- --against <git ref>` compares the working tree's
+// Worker with the one at that ref on Miniflare instead.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deriveClusterTokens } from '../shared/cluster-token.ts'
 import { startDevServerWorker } from '../test/support/dev-server.ts'
@@ -115,51 +118,66 @@ async function prepare(url: string, injected: string): Promise<string> {
   return admitUrl
 }
 
-interface Host {
+/** One running Worker the suite drives, and which of its routes. */
+interface Instance {
+  /** Appended to the route names in the table, e.g. `INJECTOR_ADMISSION_LOG=none`. */
   readonly label: string
   readonly url: string
-  readonly quietUrl: string
+  /** `all`: /healthz, the injected pod and the pod without annotation; `injected`: only that. */
+  readonly routes: 'all' | 'injected'
 }
 
-/** Drives one host's routes in turns and prints its table with the target's verdicts. */
-async function runSuite(host: Host): Promise<void> {
+/**
+ * Drives the instances' routes in turns, round after round, and prints one table. Each row's
+ * ratio is against its own instance's /healthz, or the first instance's when it has none.
+ * Returns the ratio of each instance's injected pod.
+ */
+async function runSuite(title: string, instances: readonly Instance[]): Promise<number[]> {
   const injected = review('logger:v1, metrics:v1')
-  const admitUrl = await prepare(host.url, injected)
-  const quietAdmitUrl = await prepare(host.quietUrl, injected)
-  const targets: Target[] = [
-    { name: '/healthz', url: `${host.url}/healthz`, method: 'GET' },
-    { name: '/v1/admit, injected pod', url: admitUrl, method: 'POST', body: injected },
-    { name: '/v1/admit, no annotation', url: admitUrl, method: 'POST', body: review(undefined) },
-    {
-      name: '/v1/admit, injected pod, INJECTOR_ADMISSION_LOG=none',
-      url: quietAdmitUrl,
-      method: 'POST',
-      body: injected,
-    },
-  ]
+  const targets: (Target & { readonly instance: number })[] = []
+  for (const [index, instance] of instances.entries()) {
+    const admitUrl = await prepare(instance.url, injected)
+    const suffix = instance.label === '' ? '' : `, ${instance.label}`
+    const route = (name: string, target: Omit<Target, 'name'>) =>
+      targets.push({ name: `${name}${suffix}`, instance: index, ...target })
+    if (instance.routes === 'all')
+      route('/healthz', { url: `${instance.url}/healthz`, method: 'GET' })
+    route('/v1/admit, injected pod', { url: admitUrl, method: 'POST', body: injected })
+    if (instance.routes === 'all') {
+      route('/v1/admit, no annotation', { url: admitUrl, method: 'POST', body: review(undefined) })
+    }
+  }
   // Warm the isolates (JIT, token and config caches) before measuring.
   for (const target of targets) await autocannon({ ...target, connections: 2, duration: 1 })
   const rounds = new Map<Target, CannonResult[]>(targets.map((t) => [t, []]))
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) rounds.get(target)?.push(await drive(target))
   }
-  const results = targets.map((target) => summarize(target, rounds.get(target) ?? []))
-  const baseline = results[0]?.rps ?? Number.NaN
+  const results = targets.map((target) => ({
+    ...summarize(target, rounds.get(target) ?? []),
+    instance: target.instance,
+    healthz: target.name.startsWith('/healthz'),
+    injected: target.name.startsWith('/v1/admit, injected pod'),
+  }))
+  const healthzOf = (instance: number) =>
+    (results.find((r) => r.healthz && r.instance === instance) ?? results.find((r) => r.healthz))
+      ?.rps ?? Number.NaN
   console.log(
-    `\n${host.label}: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route, local KV; injected pod asks for logger:v1 and metrics:v1\n`,
+    `\n${title}: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route, local KV; injected pod asks for logger:v1 and metrics:v1\n`,
   )
-  console.log('| route | req/s | p50 ms | p99 ms | vs /healthz |')
-  console.log('| --- | ---: | ---: | ---: | ---: |')
+  console.log('| route | req/s | µs/req | p50 ms | p99 ms | vs /healthz |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
   for (const r of results) {
-    const ratio = (r.rps / baseline) * 100
-    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(0)}% |`)
+    const ratio = (r.rps / healthzOf(r.instance)) * 100
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${(1e6 / r.rps).toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(0)}% |`,
+    )
   }
-  const verdict = (ratio: number) =>
-    `${ratio >= 0.7 ? 'met' : 'NOT met'} (${(ratio * 100).toFixed(0)}%)`
-  console.log(
-    `\nTarget: injected-pod throughput >= 70% of /healthz, default settings: ${verdict((results[1]?.rps ?? 0) / baseline)}; with INJECTOR_ADMISSION_LOG=none: ${verdict((results[3]?.rps ?? 0) / baseline)}`,
-  )
+  return results.filter((r) => r.injected).map((r) => r.rps / healthzOf(r.instance))
 }
+
+const verdict = (ratio: number | undefined) =>
+  `${(ratio ?? 0) >= 0.7 ? 'met' : 'NOT met'} (${((ratio ?? 0) * 100).toFixed(0)}%)`
 
 // Each host runs the Worker twice: as configured (one log line per admission) and with the
 // admission log off, which shows what that line costs there. Hosts differ in what a request costs
@@ -194,16 +212,51 @@ const hosts: readonly {
       startMiniflareWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
   },
 ]
-const only = process.env.BENCH_HOSTS?.split(',').map(Number)
-for (const [index, host] of hosts.entries()) {
-  if (only !== undefined && !only.includes(index + 1)) continue
-  const worker = await host.start()
-  const quiet = await host.start(quietVars)
+const against = process.argv.indexOf('--against')
+if (against >= 0) {
+  await compareWith(process.argv[against + 1] ?? 'HEAD')
+} else {
+  const only = process.env.BENCH_HOSTS?.split(',').map(Number)
+  for (const [index, host] of hosts.entries()) {
+    if (only !== undefined && !only.includes(index + 1)) continue
+    const worker = await host.start()
+    const quiet = await host.start(quietVars)
+    try {
+      const [standard, logless] = await runSuite(host.label, [
+        { label: '', url: worker.url, routes: 'all' },
+        { label: 'INJECTOR_ADMISSION_LOG=none', url: quiet.url, routes: 'injected' },
+      ])
+      console.log(
+        `\nTarget: injected-pod throughput >= 70% of /healthz, default settings: ${verdict(standard)}; with INJECTOR_ADMISSION_LOG=none: ${verdict(logless)}`,
+      )
+      if (worker.logLines?.() === 0) throw new Error(`${host.label}: the Worker logged nothing`)
+    } finally {
+      await worker.stop()
+      await quiet.stop()
+    }
+  }
+}
+
+/**
+ * `--against <git ref>`: the working tree's Worker and the one at `ref`, both on Miniflare,
+ * routes taking turns, so a change's effect shows apart from the machine's drift.
+ */
+async function compareWith(ref: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-worker-ref-'))
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: root, stdio: 'ignore' })
+  const current = await startMiniflareWorker({ secret: SECRET })
   try {
-    await runSuite({ label: host.label, url: worker.url, quietUrl: quiet.url })
-    if (worker.logLines?.() === 0) throw new Error(`${host.label}: the Worker logged nothing`)
+    const base = await startMiniflareWorker({ secret: SECRET, root: dir })
+    try {
+      await runSuite(`Miniflare, working tree against ${ref}`, [
+        { label: 'working tree', url: current.url, routes: 'all' },
+        { label: ref, url: base.url, routes: 'all' },
+      ])
+    } finally {
+      await base.stop()
+    }
   } finally {
-    await worker.stop()
-    await quiet.stop()
+    await current.stop()
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: 'ignore' })
   }
 }

@@ -18,11 +18,15 @@ const root = resolve(import.meta.dirname, '../..')
 export async function startMiniflareWorker(options: {
   readonly secret: string
   readonly vars?: Readonly<Record<string, string>>
+  /** Another checkout of this project (say a git worktree) whose Worker to build instead. */
+  readonly root?: string
 }): Promise<MiniflareWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'miniflare-worker-'))
   const scriptPath = join(dir, 'worker.mjs')
   await build({
-    entryPoints: [join(root, 'worker/index.ts')],
+    entryPoints: [join(options.root ?? root, 'worker/index.ts')],
+    // A checkout without node_modules of its own builds with this project's packages.
+    nodePaths: [join(root, 'node_modules')],
     outfile: scriptPath,
     bundle: true,
     format: 'esm',
