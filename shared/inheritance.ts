@@ -56,29 +56,22 @@ export function resolveSidecarConfig(ref: SidecarRef, lookup: ConfigLookup): Res
 }
 
 /**
- * The references still to fetch before `resolveSidecarConfig` can run synchronously: `roots`
- * and every parent reachable through `inherits` from what `fetched` holds (`undefined` = known
- * missing). A caller fetches these, adds them, and asks again until the list is empty.
+ * A lookup that answers each config with its `inherits` chain already merged in, resolving each
+ * `name:version` once for as long as the lookup is kept; resolving an answer again is a no-op.
+ * Only successes are kept: a chain that fails is answered as stored, so `resolveSidecarConfig`
+ * reports the failure, and is tried again on the next call.
  */
-export function findUnfetchedRefs(
-  roots: readonly SidecarRef[],
-  fetched: ReadonlyMap<string, SidecarConfig | undefined>,
-): SidecarRef[] {
-  const wanted = new Map<string, SidecarRef>()
-  const visit = (start: SidecarRef) => {
-    let ref: SidecarRef | undefined = start
-    // A cycle or an over-deep chain stops here; resolving reports it.
-    for (let hops = 0; ref !== undefined && hops <= MAX_INHERITANCE_DEPTH + 1; hops++) {
-      const key = formatSidecarRef(ref)
-      if (!fetched.has(key)) {
-        wanted.set(key, ref)
-        return
-      }
-      ref = fetched.get(key)?.inherits
-    }
+export function resolvingLookup(lookup: ConfigLookup): ConfigLookup {
+  const resolved = new Map<string, SidecarConfig>()
+  return (ref) => {
+    const key = formatSidecarRef(ref)
+    const known = resolved.get(key)
+    if (known !== undefined) return known
+    const result = resolveSidecarConfig(ref, lookup)
+    if (!result.ok) return lookup(ref)
+    resolved.set(key, result.config)
+    return result.config
   }
-  for (const root of roots) visit(root)
-  return [...wanted.values()]
 }
 
 /** tumblr's `Merge`: lists merged by `name`, the child winning; hostAliases appended; child scalars win. */

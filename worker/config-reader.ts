@@ -1,4 +1,5 @@
 import { SHARED_SCOPE } from '../shared/cluster-name.ts'
+import { resolvingLookup } from '../shared/inheritance.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from '../shared/types.ts'
 import type { ConfigStore, ValueRef } from './config-store.ts'
@@ -43,6 +44,11 @@ interface Located extends ValueRef {
 interface ClusterView {
   readonly manifests: readonly (Manifest | undefined)[]
   readonly located: ReadonlyMap<string, Located>
+  /**
+   * The warm path's lookup over the isolate's value cache, each config resolved with its
+   * inherits chain once per view: values are immutable by hash, and the view fixes the hashes.
+   */
+  readonly resolved: ConfigLookup
 }
 
 /** Builds a reader whose cache lives as long as the reader (one per isolate). */
@@ -77,7 +83,11 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
         located.set(ref, { scope: manifest.scope, hash: entry.hash, inherits: entry.inherits })
       }
     }
-    const view = { manifests: current, located }
+    const view = {
+      manifests: current,
+      located,
+      resolved: resolvingLookup(lookupIn(located, configs)),
+    }
     if (views.size >= MAX_CACHED_CLUSTERS) views.clear()
     views.set(cluster, view)
     return view
@@ -98,13 +108,6 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
     return needed
   }
 
-  const lookupIn =
-    (view: ClusterView, values: ReadonlyMap<string, SidecarConfig>): ConfigLookup =>
-    (ref) => {
-      const entry = view.located.get(formatSidecarRef(ref))
-      return entry === undefined ? undefined : values.get(entry.hash)
-    }
-
   return {
     cached(cluster, refs) {
       if (staleScopes(scopesOf(cluster)).length > 0) return undefined
@@ -113,7 +116,7 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
         if (!configs.has(hash)) return undefined
       }
       // The decision runs synchronously on this lookup, so the value cache cannot change under it.
-      return lookupIn(view, configs)
+      return view.resolved
     },
     async load(cluster, refs, stats) {
       const stale = staleScopes(scopesOf(cluster))
@@ -150,10 +153,21 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
           found.set(hash, config)
         }
       }
-      return lookupIn(view, found)
+      return lookupIn(view.located, found)
     },
     remember(manifest) {
       manifests.set(manifest.scope, { manifest, readAt: now() })
     },
+  }
+}
+
+/** Answers a `name:version` with the value its located hash names, if `values` holds it. */
+function lookupIn(
+  located: ReadonlyMap<string, Located>,
+  values: ReadonlyMap<string, SidecarConfig>,
+): ConfigLookup {
+  return (ref) => {
+    const entry = located.get(formatSidecarRef(ref))
+    return entry === undefined ? undefined : values.get(entry.hash)
   }
 }

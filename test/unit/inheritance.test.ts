@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
-  findUnfetchedRefs,
   mergeSidecarConfigs,
   resolveSidecarConfig,
+  resolvingLookup,
 } from '../../shared/inheritance.ts'
-import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
-import type { SidecarConfig } from '../../shared/types.ts'
+import type { ConfigLookup } from '../../shared/types.ts'
 import { config, lookupOf } from './engine-support.ts'
 
 const base = config(`
@@ -148,35 +147,52 @@ describe('resolveSidecarConfig', () => {
   })
 })
 
-describe('findUnfetchedRefs', () => {
-  it('walks parents as they arrive until nothing is left to fetch', () => {
-    const store = lookupOf(base, child, config('name: leaf\ninherits: child:v2'))
-    const fetched = new Map<string, SidecarConfig | undefined>()
-    const rounds: string[][] = []
-    const roots = [
-      { name: 'leaf', version: 'latest' },
-      { name: 'ghost', version: 'latest' },
-    ]
-    for (
-      let next = findUnfetchedRefs(roots, fetched);
-      next.length > 0;
-      next = findUnfetchedRefs(roots, fetched)
-    ) {
-      rounds.push(next.map(formatSidecarRef))
-      for (const ref of next) fetched.set(formatSidecarRef(ref), store(ref))
+describe('resolvingLookup', () => {
+  const leaf = config('name: leaf\ninherits: child:v2\nenv: [{name: REGION, value: us}]')
+  const leafRef = { name: 'leaf', version: 'latest' }
+  /** A lookup over `configs` that counts its calls. */
+  const counted = (...configs: Parameters<typeof lookupOf>) => {
+    const inner = lookupOf(...configs)
+    const calls = { count: 0 }
+    const lookup: ConfigLookup = (ref) => {
+      calls.count++
+      return inner(ref)
     }
-    expect(rounds).toEqual([['leaf:latest', 'ghost:latest'], ['child:v2'], ['base:v1']])
-    const lookup = (ref: { name: string; version: string }) => fetched.get(formatSidecarRef(ref))
-    expect(resolveSidecarConfig(roots[0] ?? { name: '', version: '' }, lookup).ok).toBe(true)
+    return { lookup, calls }
+  }
+
+  it('answers a config with its parents merged, as resolveSidecarConfig does', () => {
+    const plain = lookupOf(base, child, leaf)
+    const expected = resolveSidecarConfig(leafRef, plain)
+    if (!expected.ok) throw new Error(expected.message)
+    const answer = resolvingLookup(plain)(leafRef)
+    expect(answer).toEqual(expected.config)
+    expect(answer?.inherits).toBeUndefined()
+    // Resolving the answer again changes nothing.
+    const again = resolveSidecarConfig(leafRef, resolvingLookup(plain))
+    expect(again.ok && again.config).toEqual(expected.config)
   })
 
-  it('stops at a cycle', () => {
-    const a = config('name: a\ninherits: b')
-    const b = config('name: b\ninherits: a')
-    const fetched = new Map([
-      ['a:latest', a],
-      ['b:latest', b],
-    ])
-    expect(findUnfetchedRefs([{ name: 'a', version: 'latest' }], fetched)).toEqual([])
+  it('resolves each name:version once while it is kept', () => {
+    const { lookup, calls } = counted(base, child, leaf)
+    const resolving = resolvingLookup(lookup)
+    resolving(leafRef)
+    const first = calls.count
+    expect(first).toBe(3)
+    resolving(leafRef)
+    resolving(leafRef)
+    expect(calls.count).toBe(first)
+  })
+
+  it('answers a chain that fails as stored, so resolving reports it, and tries it again', () => {
+    const { lookup, calls } = counted(child, leaf)
+    const resolving = resolvingLookup(lookup)
+    expect(resolving(leafRef)).toBe(leaf)
+    const result = resolveSidecarConfig(leafRef, resolving)
+    expect(result).toEqual(resolveSidecarConfig(leafRef, lookupOf(child, leaf)))
+    expect(result.ok).toBe(false)
+    const before = calls.count
+    resolving(leafRef)
+    expect(calls.count).toBeGreaterThan(before)
   })
 })

@@ -29,7 +29,7 @@ async function seeded(options: { readonly pushAlpha?: boolean } = {}) {
     ttlMs: 30_000,
     now: () => clock.now,
   })
-  return { reader, counting, clock, app }
+  return { reader, counting, clock, app, kv }
 }
 
 describe('config reader', () => {
@@ -40,8 +40,8 @@ describe('config reader', () => {
     expect(markOf(loaded(ref('agent')))).toBe('agent')
     const gets = counting.gets
     const warm = reader.cached('alpha', [ref('agent')])
-    expect(markOf(warm?.(ref('agent')))).toBe('agent')
-    // The inherits parent came from shared in the same load.
+    // The agent with its inherits parent from shared, both read in the same load.
+    expect(warm?.(ref('agent'))?.containers.map((c) => c.name)).toEqual(['base', 'agent'])
     expect(markOf(warm?.(ref('base')))).toBe('base')
     expect(counting.gets).toBe(gets)
   })
@@ -88,5 +88,23 @@ describe('config reader', () => {
     await reader.load('shared', [ref('base')], { kvOps: 0 })
     expect(markOf(reader.cached('alpha', [ref('base')])?.(ref('base')))).toBe('alpha-base')
     expect(markOf(reader.cached('shared', [ref('base')])?.(ref('base')))).toBe('base')
+  })
+
+  it('answers with inherits merged, and merges again once a parent in shared changes', async () => {
+    const { reader, clock, kv } = await seeded()
+    await reader.load('alpha', [ref('agent')], { kvOps: 0 })
+    const before = reader.cached('alpha', [ref('agent')])?.(ref('agent'))
+    expect(before?.inherits).toBeUndefined()
+    expect(before?.containers.map((c) => c.name)).toEqual(['base', 'agent'])
+    expect(markOf(before)).toBe('base')
+    // A later write to shared (its clock past the one-write-a-second limit) changes the parent.
+    const writer = testApp({ kv, now: () => Date.now() + 10_000 })
+    expect(
+      await pushConfigs(writer.app, 'shared', [configText('base:v1', 'base-2')]),
+    ).toHaveProperty('status', 200)
+    clock.now += 30_000
+    expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
+    await reader.load('alpha', [ref('agent')], { kvOps: 0 })
+    expect(markOf(reader.cached('alpha', [ref('agent')])?.(ref('agent')))).toBe('base-2')
   })
 })
