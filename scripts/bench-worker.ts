@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deriveClusterTokens } from '../shared/cluster-token.ts'
 import { startDevServerWorker } from '../test/support/dev-server.ts'
+import type { LocalWorker } from '../test/support/local-worker.ts'
 import { startMiniflareWorker } from '../test/support/miniflare-worker.ts'
 import { startWorker } from '../test/support/worker-process.ts'
 
@@ -118,6 +119,13 @@ async function prepare(url: string, injected: string): Promise<string> {
   return admitUrl
 }
 
+type Route = 'healthz' | 'injected' | 'no-annotation'
+const ROUTE_NAMES: Record<Route, string> = {
+  healthz: '/healthz',
+  injected: '/v1/admit, injected pod',
+  'no-annotation': '/v1/admit, no annotation',
+}
+
 /** One running Worker the suite drives, and which of its routes. */
 interface Instance {
   /** Appended to the route names in the table, e.g. `INJECTOR_ADMISSION_LOG=none`. */
@@ -134,17 +142,16 @@ interface Instance {
  */
 async function runSuite(title: string, instances: readonly Instance[]): Promise<number[]> {
   const injected = review('logger:v1, metrics:v1')
-  const targets: (Target & { readonly instance: number })[] = []
+  const targets: (Target & { readonly instance: number; readonly route: Route })[] = []
   for (const [index, instance] of instances.entries()) {
     const admitUrl = await prepare(instance.url, injected)
     const suffix = instance.label === '' ? '' : `, ${instance.label}`
-    const route = (name: string, target: Omit<Target, 'name'>) =>
-      targets.push({ name: `${name}${suffix}`, instance: index, ...target })
-    if (instance.routes === 'all')
-      route('/healthz', { url: `${instance.url}/healthz`, method: 'GET' })
-    route('/v1/admit, injected pod', { url: admitUrl, method: 'POST', body: injected })
+    const add = (route: Route, target: Omit<Target, 'name'>) =>
+      targets.push({ name: `${ROUTE_NAMES[route]}${suffix}`, instance: index, route, ...target })
+    if (instance.routes === 'all') add('healthz', { url: `${instance.url}/healthz`, method: 'GET' })
+    add('injected', { url: admitUrl, method: 'POST', body: injected })
     if (instance.routes === 'all') {
-      route('/v1/admit, no annotation', { url: admitUrl, method: 'POST', body: review(undefined) })
+      add('no-annotation', { url: admitUrl, method: 'POST', body: review(undefined) })
     }
   }
   // Warm the isolates (JIT, token and config caches) before measuring.
@@ -156,12 +163,13 @@ async function runSuite(title: string, instances: readonly Instance[]): Promise<
   const results = targets.map((target) => ({
     ...summarize(target, rounds.get(target) ?? []),
     instance: target.instance,
-    healthz: target.name.startsWith('/healthz'),
-    injected: target.name.startsWith('/v1/admit, injected pod'),
+    route: target.route,
   }))
   const healthzOf = (instance: number) =>
-    (results.find((r) => r.healthz && r.instance === instance) ?? results.find((r) => r.healthz))
-      ?.rps ?? Number.NaN
+    (
+      results.find((r) => r.route === 'healthz' && r.instance === instance) ??
+      results.find((r) => r.route === 'healthz')
+    )?.rps ?? Number.NaN
   console.log(
     `\n${title}: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route, local KV; injected pod asks for logger:v1 and metrics:v1\n`,
   )
@@ -173,7 +181,7 @@ async function runSuite(title: string, instances: readonly Instance[]): Promise<
       `| ${r.name} | ${r.rps.toFixed(0)} | ${(1e6 / r.rps).toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(0)}% |`,
     )
   }
-  return results.filter((r) => r.injected).map((r) => r.rps / healthzOf(r.instance))
+  return results.filter((r) => r.route === 'injected').map((r) => r.rps / healthzOf(r.instance))
 }
 
 const verdict = (ratio: number | undefined) =>
@@ -187,29 +195,25 @@ const verdict = (ratio: number | undefined) =>
 // - wrangler's dev server started through its API: the same proxy and runtime, no debugger, so
 //   log lines leave as structured logs;
 // - Miniflare alone: no dev proxy, no debugger; its entry worker still forwards each request.
-interface Started {
-  readonly url: string
-  stop(): Promise<void>
-  logLines?(): number
-}
 const quietVars = { INJECTOR_ADMISSION_LOG: 'none' }
 const hosts: readonly {
   readonly label: string
-  readonly start: (vars?: Record<string, string>) => Promise<Started>
+  // The CLI runs at --log-level warn, which prints no console.log line, so it counts none.
+  readonly start: (
+    vars: Readonly<Record<string, string>>,
+  ) => Promise<Pick<LocalWorker, 'url' | 'stop'> & Partial<LocalWorker>>
 }[] = [
   {
     label: 'wrangler dev CLI (debugger attached)',
-    start: (vars) => startWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+    start: (vars) => startWorker({ secret: SECRET, vars }),
   },
   {
     label: 'wrangler dev server, no debugger (unstable_startWorker)',
-    start: (vars) =>
-      startDevServerWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+    start: (vars) => startDevServerWorker({ secret: SECRET, vars }),
   },
   {
     label: 'Miniflare (workerd, no dev proxy)',
-    start: (vars) =>
-      startMiniflareWorker({ secret: SECRET, ...(vars === undefined ? {} : { vars }) }),
+    start: (vars) => startMiniflareWorker({ secret: SECRET, vars }),
   },
 ]
 const against = process.argv.indexOf('--against')
@@ -219,7 +223,7 @@ if (against >= 0) {
   const only = process.env.BENCH_HOSTS?.split(',').map(Number)
   for (const [index, host] of hosts.entries()) {
     if (only !== undefined && !only.includes(index + 1)) continue
-    const worker = await host.start()
+    const worker = await host.start({})
     const quiet = await host.start(quietVars)
     try {
       const [standard, logless] = await runSuite(host.label, [

@@ -3,14 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-
-/** The Worker under wrangler's dev server in its own process, with no debugger attached. */
-export interface DevServerWorker {
-  readonly url: string
-  /** Log lines the Worker printed so far. */
-  logLines(): number
-  stop(): Promise<void>
-}
+import type { LocalWorker, LocalWorkerOptions } from './local-worker.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -20,10 +13,7 @@ const root = resolve(import.meta.dirname, '../..')
  * output leaves workerd as structured logs instead of one debugger event per line. The server
  * runs in a child process (this file, run as a script) so it does not share the caller's CPU.
  */
-export async function startDevServerWorker(options: {
-  readonly secret: string
-  readonly vars?: Readonly<Record<string, string>>
-}): Promise<DevServerWorker> {
+export async function startDevServerWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const child = spawn(process.execPath, [import.meta.filename], {
     cwd: root,
     env: {
@@ -56,10 +46,7 @@ export async function startDevServerWorker(options: {
 /** Run as a script: start the dev server, print `url <url>`, then one line per log line. */
 async function serve(): Promise<void> {
   const { unstable_startWorker } = await import('wrangler')
-  const options = JSON.parse(process.env.DEV_SERVER_OPTIONS ?? '{}') as {
-    secret: string
-    vars?: Record<string, string>
-  }
+  const options = JSON.parse(process.env.DEV_SERVER_OPTIONS ?? '{}') as LocalWorkerOptions
   const persist = mkdtempSync(join(tmpdir(), 'injector-dev-server-'))
   const bindings: Record<string, { type: 'plain_text' | 'secret_text'; value: string }> = {
     INJECTOR_SECRET: { type: 'secret_text', value: options.secret },

@@ -3,24 +3,20 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
-
-/** The Worker in workerd driven by Miniflare directly: no dev proxy, no inspector. */
-export interface MiniflareWorker {
-  readonly url: string
-  /** Structured log lines workerd produced so far (the host reads every one). */
-  logLines(): number
-  stop(): Promise<void>
-}
+import type { LocalWorker, LocalWorkerOptions } from './local-worker.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 
-/** Bundles worker/index.ts as wrangler would and serves it on 127.0.0.1 with in-memory KV. */
-export async function startMiniflareWorker(options: {
-  readonly secret: string
-  readonly vars?: Readonly<Record<string, string>>
-  /** Another checkout of this project (say a git worktree) whose Worker to build instead. */
-  readonly root?: string
-}): Promise<MiniflareWorker> {
+/**
+ * The Worker in workerd driven by Miniflare directly, no dev proxy, no inspector: bundles
+ * worker/index.ts as wrangler would and serves it on 127.0.0.1 with in-memory KV.
+ */
+export async function startMiniflareWorker(
+  options: LocalWorkerOptions & {
+    /** Another checkout of this project (say a git worktree) whose Worker to build instead. */
+    readonly root?: string
+  },
+): Promise<LocalWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'miniflare-worker-'))
   const scriptPath = join(dir, 'worker.mjs')
   await build({

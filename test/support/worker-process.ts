@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './free-port.ts'
+import type { LocalWorkerOptions } from './local-worker.ts'
 
 /** A Worker running in real workerd under `wrangler dev`, with its own local KV. */
 export interface WorkerProcess {
@@ -14,10 +15,7 @@ export interface WorkerProcess {
   stop(): Promise<void>
 }
 
-export interface WorkerProcessOptions {
-  readonly secret: string
-  /** Extra Worker vars, e.g. `{ INJECTOR_CACHE_TTL_SECONDS: '1' }`. */
-  readonly vars?: Readonly<Record<string, string>>
+export interface WorkerProcessOptions extends LocalWorkerOptions {
   /** Reuse a KV state folder (kept on stop); default a fresh temporary one (removed on stop). */
   readonly persistDir?: string
   readonly port?: number
