@@ -1,5 +1,4 @@
-import { parseSidecarConfig } from '../shared/sidecar-config.ts'
-import { formatSidecarRef } from '../shared/sidecar-ref.ts'
+import { type ConfigSetOptions, checkConfigSet } from '../shared/config-set.ts'
 import type { SidecarConfig } from '../shared/types.ts'
 import type { ConfigDocument, FileProblem } from './document-reader.ts'
 
@@ -16,11 +15,11 @@ export interface CheckedConfigs {
   readonly findings: readonly Finding[]
 }
 
-/** Parses every document as the Worker's ingest does: schema, host access, duplicate names. */
+/** Checks the documents as one set, with the Worker's own rule: schema, host access, duplicates. */
 export function checkConfigs(
   documents: readonly ConfigDocument[],
   problems: readonly FileProblem[],
-  options: { readonly allowHostAccess: boolean },
+  options: ConfigSetOptions,
 ): CheckedConfigs {
   const findings: Finding[] = problems.map((p) => ({
     label: p.label,
@@ -28,35 +27,9 @@ export function checkConfigs(
     message: p.message,
   }))
   const configs = new Map<string, SidecarConfig>()
-  const origin = new Map<string, string>()
-  for (const document of documents) {
-    const result = parseSidecarConfig(document.text)
-    if (!result.ok) {
-      for (const issue of result.issues) findings.push({ label: document.label, ...issue })
-      continue
-    }
-    const ref = formatSidecarRef(result.config)
-    const other = origin.get(ref)
-    if (other !== undefined) {
-      // The Worker rejects both entries of a duplicate name:version in one push.
-      findings.push({
-        label: document.label,
-        path: 'name',
-        message: `"${ref}" is also defined in ${other}`,
-      })
-      configs.delete(ref)
-      continue
-    }
-    origin.set(ref, document.label)
-    const hostAccess = options.allowHostAccess ? [] : result.hostAccess
-    for (const finding of hostAccess) {
-      findings.push({
-        label: document.label,
-        path: finding.path,
-        message: `${finding.kind} is host access, refused unless the Worker sets INJECTOR_ALLOW_HOST_ACCESS=true`,
-      })
-    }
-    if (hostAccess.length === 0) configs.set(ref, result.config)
+  for (const { entry, verdict } of checkConfigSet(documents, options)) {
+    if (verdict.ok) configs.set(verdict.ref, verdict.config)
+    else for (const issue of verdict.issues) findings.push({ label: entry.label, ...issue })
   }
   return { configs, findings }
 }

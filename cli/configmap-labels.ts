@@ -1,9 +1,6 @@
 import { Option } from 'commander'
-import { parseLabelSelector } from '../relay/label-selector.ts'
+import { DEFAULT_CONFIGMAP_LABELS, parseLabelSelector } from '../shared/label-selector.ts'
 import { CliError } from './cli-error.ts'
-
-/** The relay's default selector, from tumblr's examples. */
-export const DEFAULT_CONFIGMAP_LABELS = 'app=k8s-sidecar-injector'
 
 /** `--configmap-labels`: the relay's selector, so ConfigMaps count exactly when the relay reads them. */
 export function configMapLabelsOption(): Option {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parseAllDocuments, stringify } from 'yaml'
-import type { AdmissionRequest } from '../shared/admission-review.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { isJsonObject, type JsonObject } from '../shared/json.ts'
 import { applyPatch } from '../shared/patch-apply.ts'
 import { extractPod, replacePod } from '../shared/pod-template.ts'
+import { buildPreviewRequest, type PreviewRequest } from '../shared/preview-request.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { Decision } from '../shared/types.ts'
 import { CliError } from './cli-error.ts'
@@ -95,7 +95,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
           'sidecar-injector preview --config examples/configs/ --pod docs/examples/pod.yaml --explain',
           'sidecar-injector preview --worker https://sidecar-injector.example.workers.dev --cluster prod-eu --token-file sync-token --pod pod.yaml --explain',
         ],
-        'Offline, kube-system and kube-public are ignored unless --ignore-namespace says otherwise.',
+        `Offline, ${DEFAULT_INJECTION_SETTINGS.ignoredNamespaces.join(' and ')} are ignored unless --ignore-namespace says otherwise.`,
       ),
     )
     .action(async (flags: PreviewFlags) => {
@@ -103,12 +103,11 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
       const object = readObject(flags.pod)
       const extracted = extractPod(object)
       if (!extracted.ok) throw new CliError(`--pod ${flags.pod}: ${extracted.message}`)
-      const metadata = isJsonObject(extracted.pod.metadata) ? extracted.pod.metadata : {}
-      const namespace =
-        flags.namespace ?? (typeof metadata.namespace === 'string' ? metadata.namespace : 'default')
+      const request = buildPreviewRequest(extracted.pod, flags.namespace)
+      const { namespace } = request
       const outcome =
         flags.worker === undefined
-          ? decideOffline(flags, extracted.pod, namespace)
+          ? decideOffline(flags, request)
           : await decideOnWorker(flags, flags.worker, object, namespace, io)
       const { decision } = outcome
       if (flags.explain) {
@@ -128,7 +127,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
     })
 }
 
-function decideOffline(flags: PreviewFlags, pod: JsonObject, namespace: string): Outcome {
+function decideOffline(flags: PreviewFlags, request: PreviewRequest): Outcome {
   if (flags.config.length === 0) {
     throw new CliError('pass --config (local configs) or --worker and --cluster (the Worker’s)')
   }
@@ -140,15 +139,6 @@ function decideOffline(flags: PreviewFlags, pod: JsonObject, namespace: string):
   if (finding !== undefined) {
     throw new CliError(`${formatFinding(finding)} (see \`sidecar-injector validate\`)`)
   }
-  const metadata = isJsonObject(pod.metadata) ? pod.metadata : {}
-  const request: AdmissionRequest = {
-    uid: 'preview',
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    operation: 'CREATE',
-    namespace,
-    ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
-    object: pod,
-  }
   const settings = {
     annotationNamespace: flags.annotationNamespace,
     ignoredNamespaces:
@@ -158,6 +148,7 @@ function decideOffline(flags: PreviewFlags, pod: JsonObject, namespace: string):
     allowHostAccess: flags.allowHostAccess,
   }
   const decision = decideAdmission(request, settings, (ref) => configs.get(formatSidecarRef(ref)))
+  const pod = request.object
   return { decision, pod: decision.kind === 'inject' ? applyPatch(pod, decision.patch) : pod }
 }
 

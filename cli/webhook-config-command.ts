@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { stringify } from 'yaml'
 import { isDnsLabel, isDnsSubdomain } from '../shared/dns-name.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { buildWebhookConfig } from '../shared/webhook-config.ts'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
@@ -8,9 +9,6 @@ import { deriveTokens, readCluster } from './cluster-tokens.ts'
 import { exampleHelp } from './help-example.ts'
 import { readTokenFile } from './token-file.ts'
 import { parseWorkerUrl } from './worker-url.ts'
-
-/** Namespaces the API server should never send: the control plane's own (as tumblr skipped). */
-const ALWAYS_EXCLUDED = ['kube-system', 'kube-public']
 
 interface WebhookConfigFlags {
   worker: string
@@ -40,7 +38,7 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
     .option(
       '--annotation-namespace <prefix>',
       'annotation prefix the Worker uses',
-      'injector.tumblr.com',
+      DEFAULT_INJECTION_SETTINGS.annotationNamespace,
     )
     .option(
       '--relay-namespace <namespace>',
@@ -64,7 +62,7 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
       const cluster = readCluster(flags.cluster)
       if (!isDnsSubdomain(flags.annotationNamespace)) {
         throw new CliError(
-          `--annotation-namespace: "${flags.annotationNamespace}" must be a DNS subdomain such as injector.tumblr.com`,
+          `--annotation-namespace: "${flags.annotationNamespace}" must be a DNS subdomain such as ${DEFAULT_INJECTION_SETTINGS.annotationNamespace}`,
         )
       }
       const extra = [flags.relayNamespace, ...flags.excludeNamespace]
@@ -82,7 +80,10 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
         cluster,
         admitToken,
         annotationNamespace: flags.annotationNamespace,
-        excludedNamespaces: [...new Set([...ALWAYS_EXCLUDED, ...extra])],
+        // The control plane's own namespaces (the Worker's default ignored ones) never reach it.
+        excludedNamespaces: [
+          ...new Set([...DEFAULT_INJECTION_SETTINGS.ignoredNamespaces, ...extra]),
+        ],
       })
       io.out(stringify(config, { lineWidth: 0, aliasDuplicateObjects: false }))
     })

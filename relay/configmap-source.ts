@@ -1,5 +1,4 @@
 import { computeBackoff } from './backoff.ts'
-import type { Clock, TimerHandle } from './clock.ts'
 import type {
   ConfigMapClient,
   ConfigMapWatchEvent,
@@ -30,7 +29,6 @@ export interface ConfigMapSourceOptions {
   /** Namespaces to list and watch, each on its own; undefined = all namespaces at once. */
   readonly namespaces: readonly (string | undefined)[]
   readonly labelSelector: string
-  readonly clock: Clock
   readonly random: () => number
   /** A watch with no event or bookmark for this long is replaced (watchdog). */
   readonly idleTimeoutMs: number
@@ -80,7 +78,7 @@ function createReflector(
   namespace: string | undefined,
   options: ConfigMapSourceOptions,
 ): Reflector {
-  const { clock, client } = options
+  const { client } = options
   const label = namespace ?? '*'
   const backoff = { baseMs: options.backoffBaseMs ?? 250, maxMs: options.backoffMaxMs }
   let objects = new Map<string, ConfigMapRecord>()
@@ -91,24 +89,25 @@ function createReflector(
   // Each watch gets a generation; callbacks of a replaced watch are ignored.
   let generation = 0
   let handle: WatchHandle | undefined
-  let timer: TimerHandle | undefined
-  let watchdog: TimerHandle | undefined
+  let timer: NodeJS.Timeout | undefined
+  let watchdog: NodeJS.Timeout | undefined
   let lastActivity = 0
   let watchStartedAt: number | undefined
 
   const keyOf = (cm: ConfigMapRecord): string => `${cm.namespace}/${cm.name}`
 
+  // Timers are unref'd so a pending one never keeps a stopping relay alive.
   const schedule = (ms: number, run: () => void): void => {
-    if (timer !== undefined) clock.clearTimeout(timer)
-    timer = clock.setTimeout(() => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(() => {
       timer = undefined
       if (!stopped) run()
-    }, ms)
+    }, ms).unref()
   }
 
   const endWatch = (): void => {
     generation += 1
-    if (watchdog !== undefined) clock.clearTimeout(watchdog)
+    if (watchdog !== undefined) clearTimeout(watchdog)
     watchdog = undefined
     handle?.abort()
     handle = undefined
@@ -119,7 +118,7 @@ function createReflector(
     endWatch()
     synced = false
     // A watch that ran longer than the backoff cap was healthy: start the backoff over.
-    if (watchStartedAt !== undefined && clock.now() - watchStartedAt > backoff.maxMs) failures = 0
+    if (watchStartedAt !== undefined && Date.now() - watchStartedAt > backoff.maxMs) failures = 0
     watchStartedAt = undefined
     const retryInMs = reason === 'expired' ? 0 : computeBackoff(++failures, backoff, options.random)
     options.onNotice?.({ kind: 'watch restarted', namespace: label, reason, message, retryInMs })
@@ -144,24 +143,24 @@ function createReflector(
     resourceVersion = list.resourceVersion
     synced = true
     options.onNotice?.({ kind: 'listed', namespace: label, count: objects.size })
-    options.onChange(clock.now())
+    options.onChange(Date.now())
     void watch()
   }
 
   const armWatchdog = (mine: number): void => {
-    if (watchdog !== undefined) clock.clearTimeout(watchdog)
-    watchdog = clock.setTimeout(() => {
+    if (watchdog !== undefined) clearTimeout(watchdog)
+    watchdog = setTimeout(() => {
       watchdog = undefined
       if (mine !== generation || stopped) return
-      const idleMs = clock.now() - lastActivity
+      const idleMs = Date.now() - lastActivity
       restart('idle', `no watch event or bookmark for ${idleMs} ms`)
-    }, options.idleTimeoutMs)
+    }, options.idleTimeoutMs).unref()
   }
 
   const watch = async (): Promise<void> => {
     endWatch()
     const mine = generation
-    const startedAt = clock.now()
+    const startedAt = Date.now()
     watchStartedAt ??= startedAt
     let sawEvent = false
     let expired = false
@@ -169,7 +168,7 @@ function createReflector(
     armWatchdog(mine)
     const onEvent = (event: ConfigMapWatchEvent): void => {
       if (mine !== generation || stopped) return
-      lastActivity = clock.now()
+      lastActivity = Date.now()
       armWatchdog(mine)
       if (event.type === 'ERROR') {
         // 410 Gone as an event: the resourceVersion is compacted away; the stream ends next.
@@ -195,7 +194,7 @@ function createReflector(
         restart('expired', `resourceVersion ${resourceVersion} expired (410 Gone)`)
       } else if (end.error !== undefined) {
         restart('error', end.error.message)
-      } else if (!sawEvent && clock.now() - startedAt < SHORT_WATCH_MS) {
+      } else if (!sawEvent && Date.now() - startedAt < SHORT_WATCH_MS) {
         restart('short', 'watch ended right after it opened')
       } else {
         // A clean end (server-side timeout): resume from the last resourceVersion, no relist.
@@ -226,7 +225,7 @@ function createReflector(
     },
     stop: () => {
       stopped = true
-      if (timer !== undefined) clock.clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
       timer = undefined
       endWatch()
     },

@@ -1,12 +1,9 @@
-import type { Clock, TimerHandle } from './clock.ts'
-
 /** Settings of a debouncer. */
 export interface DebouncerOptions {
   /** Quiet time after the last trigger before firing. */
   readonly delayMs: number
   /** Upper bound from the first trigger of a burst to the fire, so a steady stream still fires. */
   readonly maxDelayMs: number
-  readonly clock: Clock
   readonly fire: () => void
 }
 
@@ -20,29 +17,29 @@ export interface Debouncer {
 
 /** Creates a trailing-edge debouncer with a bounded maximum delay. */
 export function createDebouncer(options: DebouncerOptions): Debouncer {
-  const { clock } = options
-  let timer: TimerHandle | undefined
+  let timer: NodeJS.Timeout | undefined
   let burstStart = 0
 
   const fire = (): void => {
-    if (timer !== undefined) clock.clearTimeout(timer)
+    if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     options.fire()
   }
 
   return {
     trigger: () => {
-      const now = clock.now()
+      const now = Date.now()
       if (timer === undefined) burstStart = now
-      else clock.clearTimeout(timer)
+      else clearTimeout(timer)
       const due = Math.min(now + options.delayMs, burstStart + options.maxDelayMs)
-      timer = clock.setTimeout(fire, Math.max(0, due - now))
+      // Timers are unref'd so a pending one never keeps a stopping relay alive.
+      timer = setTimeout(fire, Math.max(0, due - now)).unref()
     },
     flush: () => {
       if (timer !== undefined) fire()
     },
     cancel: () => {
-      if (timer !== undefined) clock.clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
       timer = undefined
     },
     pending: () => timer !== undefined,

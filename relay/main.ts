@@ -1,8 +1,6 @@
 // Entry point: `node relay/main.ts --cluster ... --worker-url ... --token-file ...`.
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { parseSidecarConfig } from '../shared/sidecar-config.ts'
-import { systemClock } from './clock.ts'
 import {
   createConfigMapClient,
   createEventPoster,
@@ -89,8 +87,6 @@ async function main(): Promise<void> {
       token: () => token.current(),
     }),
     postEvent: createEventPoster(kubeConfig),
-    parse: parseSidecarConfig,
-    clock: systemClock,
     random: Math.random,
     logger,
     metrics,

@@ -1,6 +1,5 @@
 import type { IngestRequest, IngestResponse } from '../shared/ingest-api.ts'
 import { computeBackoff } from './backoff.ts'
-import type { Clock, TimerHandle } from './clock.ts'
 import type { DesiredSet } from './desired-set.ts'
 
 /** What one push attempt came to. */
@@ -35,7 +34,6 @@ export interface PushReport {
 }
 
 export interface PushLoopOptions {
-  readonly clock: Clock
   readonly random: () => number
   readonly sink: PushSink
   /** The set to push now, or undefined while the source is out of sync (nothing is pushed then). */
@@ -71,15 +69,14 @@ const MAX_RETRY_AFTER_MS = 5 * 60_000
 
 /** Creates the push loop; it pushes nothing until `request` or `forcePush` is called. */
 export function createPushLoop(options: PushLoopOptions): PushLoop {
-  const { clock } = options
   const backoff = { baseMs: options.backoffBaseMs ?? 250, maxMs: options.backoffMaxMs }
   let stopped = false
   let inFlight: Promise<void> | undefined
   let controller: AbortController | undefined
   let again = false
   let againForced = false
-  let retryTimer: TimerHandle | undefined
-  let resyncTimer: TimerHandle | undefined
+  let retryTimer: NodeJS.Timeout | undefined
+  let resyncTimer: NodeJS.Timeout | undefined
   let failures = 0
   let lastSuccess: number | undefined
   let lastBody: string | undefined
@@ -90,12 +87,13 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
   // A request that got no answer may still reach the Worker after a newer one.
   let uncertain = true
 
+  // Timers are unref'd so a pending one never keeps a stopping relay alive.
   const scheduleResync = (ms: number): void => {
-    if (resyncTimer !== undefined) clock.clearTimeout(resyncTimer)
-    resyncTimer = clock.setTimeout(() => {
+    if (resyncTimer !== undefined) clearTimeout(resyncTimer)
+    resyncTimer = setTimeout(() => {
       resyncTimer = undefined
       trigger(true)
-    }, ms)
+    }, ms).unref()
   }
 
   const trigger = (forced: boolean): void => {
@@ -110,15 +108,15 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       pacedForced ||= forced
       return
     }
-    const wait = lastEnd === undefined ? 0 : lastEnd + (options.minIntervalMs ?? 0) - clock.now()
+    const wait = lastEnd === undefined ? 0 : lastEnd + (options.minIntervalMs ?? 0) - Date.now()
     if (wait > 0) {
       pacedForced = forced
-      retryTimer = clock.setTimeout(() => {
+      retryTimer = setTimeout(() => {
         retryTimer = undefined
         const nextForced = pacedForced
         pacedForced = false
         trigger(nextForced)
-      }, wait)
+      }, wait).unref()
       return
     }
     again = false
@@ -150,17 +148,17 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     }
     const carried = earliestChange
     earliestChange = undefined
-    if (resyncTimer !== undefined) clock.clearTimeout(resyncTimer)
+    if (resyncTimer !== undefined) clearTimeout(resyncTimer)
     resyncTimer = undefined
     controller = new AbortController()
-    const started = clock.now()
+    const started = Date.now()
     let outcome: PushOutcome
     try {
       outcome = await options.sink.push({ configs: set.entries }, controller.signal)
     } catch (error) {
       outcome = { kind: 'error', message: error instanceof Error ? error.message : String(error) }
     }
-    const now = clock.now()
+    const now = Date.now()
     lastEnd = now
     const base = { set, attempt: failures + 1, durationMs: now - started, forced }
     if (outcome.kind === 'ok') {
@@ -186,15 +184,15 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     )
     options.onReport?.({ ...base, outcome, retryInMs: delay })
     if (stopped) return
-    retryTimer = clock.setTimeout(() => {
+    retryTimer = setTimeout(() => {
       retryTimer = undefined
       trigger(true)
-    }, delay)
+    }, delay).unref()
   }
 
   return {
     request: (changedAt) => {
-      const at = changedAt ?? clock.now()
+      const at = changedAt ?? Date.now()
       earliestChange = Math.min(at, earliestChange ?? at)
       trigger(false)
     },
@@ -202,18 +200,17 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     lastSuccessAt: () => lastSuccess,
     stop: async (graceMs) => {
       stopped = true
-      for (const timer of [retryTimer, resyncTimer])
-        if (timer !== undefined) clock.clearTimeout(timer)
+      for (const timer of [retryTimer, resyncTimer]) if (timer !== undefined) clearTimeout(timer)
       retryTimer = undefined
       resyncTimer = undefined
       const pending = inFlight
       if (pending === undefined) return
-      let graceTimer: TimerHandle | undefined
+      let graceTimer: NodeJS.Timeout | undefined
       const expired = new Promise<void>((resolve) => {
-        graceTimer = clock.setTimeout(resolve, graceMs)
+        graceTimer = setTimeout(resolve, graceMs).unref()
       })
       await Promise.race([pending, expired])
-      if (graceTimer !== undefined) clock.clearTimeout(graceTimer)
+      if (graceTimer !== undefined) clearTimeout(graceTimer)
       controller?.abort(new Error('relay shutting down'))
     },
   }

@@ -1,18 +1,16 @@
 import type { CoreV1Event } from '@kubernetes/client-node'
 import type { IngestResponse } from '../shared/ingest-api.ts'
-import type { Clock } from './clock.ts'
+import { formatLabelSelector } from '../shared/label-selector.ts'
 import type { ConfigMapClient } from './configmap-client.ts'
 import { createConfigMapSource, type SourceNotice } from './configmap-source.ts'
 import { createDebouncer } from './debouncer.ts'
 import {
   buildDesiredSet,
   type ConfigMapRecord,
-  type ConfigParser,
   type DesiredSet,
   type InvalidConfig,
 } from './desired-set.ts'
 import { createEventReporter, formatProblem } from './event-reporter.ts'
-import { formatLabelSelector } from './label-selector.ts'
 import type { RelayLogger } from './logger.ts'
 import type { RelayMetrics } from './metrics.ts'
 import { createPushLoop, type PushReport, type PushSink } from './push-loop.ts'
@@ -24,8 +22,6 @@ export interface RelayDeps {
   readonly source: ConfigMapClient
   readonly sink: PushSink
   readonly postEvent: (event: CoreV1Event) => Promise<void>
-  readonly parse: ConfigParser
-  readonly clock: Clock
   readonly random: () => number
   readonly logger: RelayLogger
   readonly metrics: RelayMetrics
@@ -43,7 +39,7 @@ export interface Relay {
 
 /** Wires source, debouncer, desired set, push loop, Events, logs and metrics, and starts watching. */
 export function startRelay(deps: RelayDeps): Relay {
-  const { settings, clock, logger, metrics } = deps
+  const { settings, logger, metrics } = deps
   let stopping = false
   let version = 0
   let cached: { version: number; set: DesiredSet; records: ConfigMapRecord[] } | undefined
@@ -51,7 +47,7 @@ export function startRelay(deps: RelayDeps): Relay {
 
   const reporter = createEventReporter({
     post: deps.postEvent,
-    now: () => new Date(clock.now()),
+    now: () => new Date(),
     instance: deps.instance,
     onNew: (origin, problem) =>
       logger.warn({ ...describeProblem(problem), origin }, 'invalid config'),
@@ -64,7 +60,6 @@ export function startRelay(deps: RelayDeps): Relay {
     client: deps.source,
     namespaces: settings.namespaces.all ? [undefined] : settings.namespaces.names,
     labelSelector: formatLabelSelector(settings.labels),
-    clock,
     random: deps.random,
     idleTimeoutMs: settings.watchIdleTimeoutMs,
     backoffMaxMs: settings.backoffMaxMs,
@@ -97,7 +92,7 @@ export function startRelay(deps: RelayDeps): Relay {
     if (!source.synced()) return undefined
     if (cached?.version !== version) {
       const records = source.snapshot()
-      const set = buildDesiredSet(records, deps.parse)
+      const set = buildDesiredSet(records)
       cached = { version, set, records }
       reporter.report('relay', set.invalid)
       publishCounts(set)
@@ -106,7 +101,6 @@ export function startRelay(deps: RelayDeps): Relay {
   }
 
   const pushLoop = createPushLoop({
-    clock,
     random: deps.random,
     sink: deps.sink,
     desired: currentSet,
@@ -121,7 +115,6 @@ export function startRelay(deps: RelayDeps): Relay {
   const debouncer = createDebouncer({
     delayMs: settings.debounceMs,
     maxDelayMs: settings.debounceMaxMs,
-    clock,
     fire: () => {
       const at = earliestChange
       earliestChange = undefined
@@ -175,7 +168,7 @@ export function startRelay(deps: RelayDeps): Relay {
       return
     }
     metrics.pushes.inc({ outcome: 'ok' })
-    metrics.lastSuccessfulPush.set(clock.now() / 1000)
+    metrics.lastSuccessfulPush.set(Date.now() / 1000)
     if (report.latencyMs !== undefined) metrics.eventToPush.observe(report.latencyMs / 1000)
     const rejected = workerRejections(outcome.response, cached?.records ?? [])
     reporter.report('worker', rejected)
@@ -211,7 +204,7 @@ export function startRelay(deps: RelayDeps): Relay {
       if (stopping) return 'shutting down'
       const last = pushLoop.lastSuccessAt()
       if (last === undefined) return 'no successful push yet'
-      const age = clock.now() - last
+      const age = Date.now() - last
       // A resync push only goes out while the source is in sync, so this covers both sides.
       if (age > 2 * settings.resyncMs) return `last successful push ${Math.round(age / 1000)} s ago`
       return undefined

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
+import { DEFAULT_CONFIGMAP_LABELS, parseLabelSelector } from '../shared/label-selector.ts'
 import { parseDuration } from './duration.ts'
-import { parseLabelSelector } from './label-selector.ts'
 
 /** Which namespaces the relay watches. */
 export type NamespaceSelection =
@@ -96,7 +96,7 @@ const FLAGS = {
     env: 'RELAY_CONFIGMAP_LABELS',
     tumblrEnv: 'CONFIGMAP_LABELS',
     description: 'label selector k=v[,k2=v2]',
-    fallback: 'app=k8s-sidecar-injector',
+    fallback: DEFAULT_CONFIGMAP_LABELS,
   },
   kubeconfig: { flag: 'kubeconfig', env: 'RELAY_KUBECONFIG', description: 'kubeconfig path' },
   masterUrl: { flag: 'master-url', env: 'RELAY_MASTER_URL', description: 'API server URL' },

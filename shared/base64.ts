@@ -1,3 +1,5 @@
+import { encodeUtf8 } from './utf8.ts'
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0))
 const NON_ASCII = /[\u0080-\uffff]/
@@ -9,6 +11,14 @@ const NON_ASCII = /[\u0080-\uffff]/
 export function encodeBase64Utf8(text: string): string {
   // JSON patches are nearly always ASCII, whose UTF-8 bytes are the char codes themselves.
   return encodeBinary(isAscii(text) ? text : binaryString(encodeUtf8(text)))
+}
+
+/** Unpadded base64url of `bytes` (RFC 4648 section 5), the alphabet of URL path segments. */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  return encodeBinary(binaryString(bytes))
+    .replace(/=+$/, '')
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
 }
 
 /** True when every char code of `text` is below 0x80, so its UTF-8 bytes are its char codes. */
@@ -74,35 +84,4 @@ function binaryString(bytes: Uint8Array): string {
     out += String.fromCharCode(...bytes.subarray(at, at + 0x1000))
   }
   return out
-}
-
-/** The UTF-8 bytes of `text`. */
-export function encodeUtf8(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length * 3)
-  let n = 0
-  for (let i = 0; i < text.length; i++) {
-    let point = text.charCodeAt(i)
-    if (point >= 0xd800 && point <= 0xdfff) {
-      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0
-      if (point <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        point = 0x10000 + ((point - 0xd800) << 10) + (next - 0xdc00)
-        i++
-      } else point = 0xfffd
-    }
-    if (point < 0x80) bytes[n++] = point
-    else if (point < 0x800) {
-      bytes[n++] = 0xc0 | (point >> 6)
-      bytes[n++] = 0x80 | (point & 63)
-    } else if (point < 0x10000) {
-      bytes[n++] = 0xe0 | (point >> 12)
-      bytes[n++] = 0x80 | ((point >> 6) & 63)
-      bytes[n++] = 0x80 | (point & 63)
-    } else {
-      bytes[n++] = 0xf0 | (point >> 18)
-      bytes[n++] = 0x80 | ((point >> 12) & 63)
-      bytes[n++] = 0x80 | ((point >> 6) & 63)
-      bytes[n++] = 0x80 | (point & 63)
-    }
-  }
-  return bytes.subarray(0, n)
 }

@@ -1,6 +1,5 @@
 import type { Injection } from './injection.ts'
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, ownMember } from './json.ts'
-import { escapePointerToken } from './json-pointer.ts'
 import type { PatchOp } from './types.ts'
 
 /** Adds map keys the pod lacks (never overriding); creates the map when absent. Returns whether it did. */
@@ -123,4 +122,9 @@ function define(object: JsonObject, key: string, value: JsonValue): void {
     writable: true,
     configurable: true,
   })
+}
+
+/** Escapes one JSON Pointer token (RFC 6901): `~` as `~0` first, then `/` as `~1`. */
+export function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1')
 }

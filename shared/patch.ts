@@ -1,11 +1,11 @@
 import { combineConfigs, type Injection, readPodContainers } from './injection.ts'
 import { isJsonObject, type JsonObject, ownMember } from './json.ts'
-import { escapePointerToken } from './json-pointer.ts'
 import {
   addAliases,
   addKeys,
   addNamed,
   appendAll,
+  escapePointerToken,
   MOUNT_KEYS,
   objectAt,
   withShared,

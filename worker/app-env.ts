@@ -16,7 +16,7 @@ export interface AppEnv {
   Variables: { review: DecodedReview; cluster: string; cost: AdmissionCost }
 }
 
-/** What the routes are built from; `createApp` fills in what the caller leaves out. */
+/** What the routes are built from; `createApp` builds it from its options. */
 export interface AppDeps {
   readonly store: ConfigStore
   readonly settings: WorkerSettings

@@ -1,35 +1,26 @@
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import { ReviewError } from '../shared/admission-review.ts'
 import { consoleLog, type LogSink, logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
-import { type ConfigReader, createConfigReader } from './config-reader.ts'
+import { unauthorized } from './cluster-auth.ts'
+import { createConfigReader } from './config-reader.ts'
 import type { ConfigStore } from './config-store.ts'
-import { HttpError, unauthorized } from './http-error.ts'
 import { registerIngestRoutes } from './ingest-route.ts'
 import { registerPreviewRoute } from './preview-route.ts'
 import type { WorkerSettings } from './settings.ts'
-import { createTokenAuth, type TokenAuth } from './token-auth.ts'
+import { createTokenAuth } from './token-auth.ts'
 
 /** The adapters the Worker runs on; only `store` and `settings` are required. */
 export interface AppOptions {
   readonly store: ConfigStore
   readonly settings: WorkerSettings
-  readonly reader?: ConfigReader
-  readonly auth?: TokenAuth
   readonly log?: LogSink
   readonly now?: () => number
 }
-
-/** Paths and the methods they take, for 405 answers with an `Allow` header. */
-const ROUTES: readonly (readonly [string, string])[] = [
-  ['/healthz', 'GET'],
-  ['/v1/admit/:cluster/:token', 'POST'],
-  ['/v1/admit/:cluster', 'POST'],
-  ['/v1/clusters/:cluster/configs', 'GET, PUT'],
-  ['/v1/clusters/:cluster/preview', 'POST'],
-]
 
 /** Composition root: builds the Worker's Hono app from its store, settings and clock. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
@@ -39,12 +30,20 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     settings: options.settings,
     now,
     log: options.log ?? consoleLog,
-    auth: options.auth ?? createTokenAuth(options.settings.secrets),
-    reader:
-      options.reader ??
-      createConfigReader({ store: options.store, ttlMs: options.settings.cacheTtlMs, now }),
+    auth: createTokenAuth(options.settings.secrets),
+    reader: createConfigReader({ store: options.store, ttlMs: options.settings.cacheTtlMs, now }),
   }
   const app = new Hono<AppEnv>()
+  // A known path with a method it does not take: 405 with the methods it does take in `Allow`.
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const allow = methods.join(', ')
+        return c.json({ error: `method ${c.req.method} not allowed; use ${allow}` }, 405, { allow })
+      },
+    }),
+  )
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   registerAdmitRoute(app, deps)
   // A webhook URL without its token segment: the same answer as a wrong token.
@@ -53,15 +52,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   registerIngestRoutes(app, deps)
   registerPreviewRoute(app, deps)
-  for (const [path, allow] of ROUTES) {
-    app.all(path, (c) =>
-      c.json({ error: `method ${c.req.method} not allowed; use ${allow}` }, 405, { allow }),
-    )
-  }
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
   app.onError((error, c) => {
-    if (error instanceof HttpError) {
-      return c.json({ error: error.message }, error.status, error.headers)
+    if (error instanceof HTTPException) {
+      // Headers such as Retry-After ride on the exception's response.
+      const headers = Object.fromEntries(error.res?.headers ?? [])
+      return c.json({ error: error.message }, error.status, headers)
     }
     if (error instanceof ReviewError) return c.json({ error: error.message }, 400)
     // The one failure policy: a pod whose review we could read is admitted unchanged, never 500'd

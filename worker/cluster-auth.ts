@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { parseClusterName } from '../shared/cluster-name.ts'
-import { HttpError, unauthorized } from './http-error.ts'
-import { fingerprintToken, type TokenAuth, type TokenKind } from './token-auth.ts'
+import { fingerprintToken } from './content-hash.ts'
+import type { TokenAuth, TokenKind } from './token-auth.ts'
 
 /** Validates the `:cluster` segment and the token presented for it; returns the cluster name. */
 export async function authorizeCluster(
@@ -11,7 +12,7 @@ export async function authorizeCluster(
   presented: string | undefined,
 ): Promise<string> {
   const parsed = parseClusterName(c.req.param('cluster') ?? '')
-  if (!parsed.ok) throw new HttpError(400, parsed.message)
+  if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
   if (await auth.verify(parsed.name, kind, presented)) return parsed.name
   // The fingerprint lets an operator match a failing relay to its token without logging it.
   const token = presented === undefined ? 'none' : await fingerprintToken(presented)
@@ -23,4 +24,9 @@ export async function authorizeCluster(
 export function bearerToken(c: Context): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
   return match?.[1]
+}
+
+/** The uniform answer to a missing, wrong or other cluster's token: no hint which. */
+export function unauthorized(): HTTPException {
+  return new HTTPException(401, { message: 'unauthorized' })
 }

@@ -6,14 +6,9 @@ import { createKvConfigStore } from './config-store.ts'
 import { readJsonBody } from './json-body.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
-/** The Worker's bindings: the KV namespace and the variables of wrangler.toml plus the secret. */
-export interface Env {
-  readonly CONFIGS: KVNamespace
-  readonly [name: string]: unknown
-}
-
 type App = ReturnType<typeof createApp>
 
+// `Env` is generated from wrangler.toml (worker/worker-configuration.d.ts, `npm run types`).
 // Settings are read once per env object; the app (and its warm cache) lives as long as the isolate.
 const apps = new WeakMap<object, App | SettingsError>()
 
@@ -23,7 +18,8 @@ function appFor(env: Env): App | SettingsError {
     try {
       app = createApp({
         store: createKvConfigStore(env.CONFIGS),
-        settings: readWorkerSettings(env),
+        // A plain copy: the settings reader takes any record of variables and checks each.
+        settings: readWorkerSettings({ ...env }),
       })
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error

@@ -1,9 +1,7 @@
+import { checkConfigSet } from '../shared/config-set.ts'
 import type { ConfigSource, IngestRequest, IngestResult } from '../shared/ingest-api.ts'
-import { parseSidecarConfig } from '../shared/sidecar-config.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
-import type { ConfigIssue } from '../shared/types.ts'
 import { hashContent } from './content-hash.ts'
-import { describeSource } from './ingest-request.ts'
 import { type Manifest, type ManifestEntry, RETIRED_VALUE_GRACE_MS } from './kv-layout.ts'
 
 /** What an ingest would change: the per-entry verdicts, the next manifest and the values to write. */
@@ -40,49 +38,19 @@ interface Accepted {
 /** Validates every entry and computes the scope's next state: exactly the accepted entries. */
 export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan> {
   const { request, previous, allowHostAccess, now } = options
-  const rejected = new Map<number, { ref?: string; issues: ConfigIssue[] }>()
-  const accepted: Accepted[] = []
-  request.configs.forEach((entry, index) => {
-    const parsed = parseSidecarConfig(entry.text)
-    if (!parsed.ok) {
-      rejected.set(index, {
-        ...(parsed.ref === undefined ? {} : { ref: parsed.ref }),
-        issues: [...parsed.issues],
-      })
-      return
-    }
-    const ref = formatSidecarRef(parsed.config)
-    if (!allowHostAccess && parsed.hostAccess.length > 0) {
-      const issues = parsed.hostAccess.map((f) => ({
-        path: f.path,
-        message: `host access (${f.kind}) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true`,
-      }))
-      rejected.set(index, { ref, issues })
-      return
-    }
-    const inherits = parsed.config.inherits
-    accepted.push({
+  const checked = checkConfigSet(request.configs, { allowHostAccess })
+  const kept: Accepted[] = []
+  checked.forEach(({ entry, verdict }, index) => {
+    if (!verdict.ok) return
+    const inherits = verdict.config.inherits
+    kept.push({
       index,
-      ref,
-      json: JSON.stringify(parsed.config),
+      ref: verdict.ref,
+      json: JSON.stringify(verdict.config),
       source: entry.source,
       ...(inherits === undefined ? {} : { inherits: formatSidecarRef(inherits) }),
     })
   })
-  // Two entries claiming one name:version: neither wins, and each message names both sources.
-  const byRef = new Map<string, Accepted[]>()
-  for (const a of accepted) byRef.set(a.ref, [...(byRef.get(a.ref) ?? []), a])
-  for (const [ref, group] of byRef) {
-    if (group.length < 2) continue
-    const sources = group.map((a) => describeSource(a.source)).join(' and ')
-    for (const a of group) {
-      rejected.set(a.index, {
-        ref,
-        issues: [{ path: 'name', message: `duplicate ${ref} in ${sources}` }],
-      })
-    }
-  }
-  const kept = accepted.filter((a) => !rejected.has(a.index))
   const hashes = await Promise.all(kept.map((a) => hashContent(a.json)))
   const entries: Record<string, ManifestEntry> = {}
   const newValues = new Map<string, string>()
@@ -106,10 +74,10 @@ export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan
       source: a.source,
     })
   })
-  const results = request.configs.map((entry, index): IngestResult => {
-    const verdict = rejected.get(index)
-    if (verdict !== undefined) {
-      return { index, status: 'rejected', ...verdict, source: entry.source }
+  const results = checked.map(({ entry, verdict }, index): IngestResult => {
+    if (!verdict.ok) {
+      const { ok: _ok, ...rejected } = verdict
+      return { index, status: 'rejected', ...rejected, source: entry.source }
     }
     const result = resultOf.get(index)
     if (result === undefined) throw new Error(`ingest entry ${index} has no verdict`)

@@ -1,5 +1,5 @@
+import { HTTPException } from 'hono/http-exception'
 import type { ConfigSource, IngestEntry, IngestRequest } from '../shared/ingest-api.ts'
-import { HttpError } from './http-error.ts'
 
 /** Checks the shape of a `PUT /v1/clusters/{cluster}/configs` body; 400 naming the first bad field. */
 export function decodeIngestRequest(body: unknown): IngestRequest {
@@ -48,18 +48,8 @@ function decodeSource(value: unknown, path: string): ConfigSource {
   throw bad(`${path}.kind: must be "ConfigMap" or "File"`)
 }
 
-/** Describes a source for messages: `ConfigMap sidecars/logging key logger.yaml`. */
-export function describeSource(source: ConfigSource): string {
-  if (source.kind === 'ConfigMap') {
-    return `ConfigMap ${source.namespace}/${source.name} key ${source.key}`
-  }
-  return source.document === undefined
-    ? `file ${source.path}`
-    : `file ${source.path}#${source.document}`
-}
-
-function bad(message: string): HttpError {
-  return new HttpError(400, message)
+function bad(message: string): HTTPException {
+  return new HTTPException(400, { message })
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,13 +1,12 @@
 import type { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import type { IngestResponse, StoredConfigList } from '../shared/ingest-api.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster, bearerToken } from './cluster-auth.ts'
-import { HttpError } from './http-error.ts'
 import { planIngest } from './ingest-plan.ts'
 import { decodeIngestRequest } from './ingest-request.ts'
 import { readJsonBody } from './json-body.ts'
-import type { Manifest } from './kv-layout.ts'
-import { readManifest, writeGap } from './manifest-rate.ts'
+import { type Manifest, readManifest, writeGap } from './kv-layout.ts'
 
 /** `PUT` and `GET /v1/clusters/{cluster}/configs`: the relay's desired set in, the stored set out. */
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
@@ -40,11 +39,10 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     )
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
-      throw new HttpError(
-        429,
-        `scope "${cluster}" was written less than 1 s ago (Workers KV takes one write per key per second); nothing was stored, retry after ${seconds} s`,
-        { 'retry-after': String(seconds) },
-      )
+      throw new HTTPException(429, {
+        message: `scope "${cluster}" was written less than 1 s ago (Workers KV takes one write per key per second); nothing was stored, retry after ${seconds} s`,
+        res: retryAfter(seconds),
+      })
     }
     const next: Manifest = {
       version: 1,
@@ -61,13 +59,10 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       await store.writeManifest(next)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
-      throw new HttpError(
-        503,
-        `storing the configs failed, the previous set stays published: ${detail}`,
-        {
-          'retry-after': '1',
-        },
-      )
+      throw new HTTPException(503, {
+        message: `storing the configs failed, the previous set stays published: ${detail}`,
+        res: retryAfter(1),
+      })
     }
     reader.remember(next)
     // Retired values past their grace are deleted once the manifest that no longer names them
@@ -97,4 +92,9 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     }
     return c.json(list)
   })
+}
+
+// HTTPException carries extra headers on a response of its own; app.onError copies them.
+function retryAfter(seconds: number): Response {
+  return new Response(null, { headers: { 'retry-after': String(seconds) } })
 }

@@ -1,13 +1,14 @@
 import type { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { type AdmissionRequest, decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../shared/json.ts'
 import { applyPatch } from '../shared/patch-apply.ts'
 import { extractPod, replacePod } from '../shared/pod-template.ts'
+import { buildPreviewRequest } from '../shared/preview-request.ts'
 import type { Decision } from '../shared/types.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster, bearerToken } from './cluster-auth.ts'
-import { HttpError } from './http-error.ts'
 import { readJsonBody } from './json-body.ts'
 
 /** Body of a 200 answer to `POST /v1/clusters/{cluster}/preview`. */
@@ -49,24 +50,13 @@ export function registerPreviewRoute(app: Hono<AppEnv>, deps: AppDeps): void {
 
 function previewRequest(body: unknown): { request: AdmissionRequest; source?: JsonObject } {
   if (!isJsonObject(body as JsonValue)) {
-    throw new HttpError(400, 'body must be a JSON object: a Pod, a workload or an AdmissionReview')
+    throw new HTTPException(400, {
+      message: 'body must be a JSON object: a Pod, a workload or an AdmissionReview',
+    })
   }
   const object = body as JsonObject
   if (object.kind === 'AdmissionReview') return { request: decodeReview(object).request }
   const extracted = extractPod(object)
-  if (!extracted.ok) throw new HttpError(400, extracted.message)
-  const metadata = extracted.pod.metadata
-  const namespace =
-    isJsonObject(metadata) && typeof metadata.namespace === 'string'
-      ? metadata.namespace
-      : 'default'
-  // What the API server would send when this pod is created.
-  const request: AdmissionRequest = {
-    uid: 'preview',
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    operation: 'CREATE',
-    namespace,
-    object: extracted.pod,
-  }
-  return { request, source: object }
+  if (!extracted.ok) throw new HTTPException(400, { message: extracted.message })
+  return { request: buildPreviewRequest(extracted.pod), source: object }
 }

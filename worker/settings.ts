@@ -1,3 +1,4 @@
+import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import type { InjectionSettings } from '../shared/types.ts'
 
 /** Which admissions write a log line: every one, those that injected, warned or failed, or none. */
@@ -51,14 +52,18 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
   const annotationNamespace = readString(
     env,
     'INJECTOR_ANNOTATION_NAMESPACE',
-    'injector.tumblr.com',
+    DEFAULT_INJECTION_SETTINGS.annotationNamespace,
   )
   if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(annotationNamespace)) {
     throw new SettingsError(
       `INJECTOR_ANNOTATION_NAMESPACE: "${annotationNamespace}" is not a DNS subdomain`,
     )
   }
-  const ignored = readString(env, 'INJECTOR_IGNORED_NAMESPACES', 'kube-system,kube-public')
+  const ignored = readString(
+    env,
+    'INJECTOR_IGNORED_NAMESPACES',
+    DEFAULT_INJECTION_SETTINGS.ignoredNamespaces.join(','),
+  )
   const allowHostAccess = readBoolean(env, 'INJECTOR_ALLOW_HOST_ACCESS', false)
   const admissionLog = readString(env, 'INJECTOR_ADMISSION_LOG', 'all')
   if (!isAdmissionLogMode(admissionLog)) {

@@ -39,11 +39,3 @@ export function createTokenAuth(secrets: readonly string[]): TokenAuth {
     },
   }
 }
-
-/** A short, non-reversible fingerprint of a token for logs: the first 8 hex digits of its SHA-256. */
-export async function fingerprintToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))
-  return [...new Uint8Array(digest).slice(0, 4)]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('')
-}

@@ -105,12 +105,13 @@ describe('validate', () => {
     expect(run.stderr).toBe('error: 2 configs checked: 1 problem\n')
   })
 
-  it('reports a duplicate name:version across files, as the Worker rejects it', async () => {
+  it('reports both sides of a duplicate name:version across files, as the Worker rejects both', async () => {
     const copy = write('dup/logger.yaml', 'name: logger:v1\n')
     const run = await runCli(['validate', 'examples/configs/logger.yaml', copy])
     expect(run.code).toBe(1)
     expect(run.stdout).toBe(
-      `${copy}: name: "logger:v1" is also defined in examples/configs/logger.yaml\n`,
+      `examples/configs/logger.yaml: name: duplicate logger:v1: also defined in file ${copy}\n` +
+        `${copy}: name: duplicate logger:v1: also defined in file examples/configs/logger.yaml\n`,
     )
   })
 
@@ -119,7 +120,7 @@ describe('validate', () => {
     const refused = await runCli(['validate', file])
     expect(refused.code).toBe(1)
     expect(refused.stdout).toBe(
-      `${file}: hostNetwork: hostNetwork is host access, refused unless the Worker sets INJECTOR_ALLOW_HOST_ACCESS=true\n`,
+      `${file}: hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true\n`,
     )
     const allowed = await runCli(['validate', '--allow-host-access', file])
     expect(allowed.code).toBe(0)

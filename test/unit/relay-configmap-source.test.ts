@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { systemClock } from '../../relay/clock.ts'
 import type {
   ConfigMapClient,
   ConfigMapList,
@@ -66,7 +65,6 @@ function setup(lists: (ConfigMapList | Error)[], namespaces: (string | undefined
     client: fake.client,
     namespaces,
     labelSelector: 'app=x',
-    clock: systemClock,
     random: () => 0.5,
     idleTimeoutMs: 5000,
     backoffMaxMs: 4000,

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { systemClock } from '../../relay/clock.ts'
 import { createDebouncer } from '../../relay/debouncer.ts'
 
 beforeEach(() => {
@@ -15,7 +14,6 @@ function setup(delayMs = 250, maxDelayMs = 2000) {
   const debouncer = createDebouncer({
     delayMs,
     maxDelayMs,
-    clock: systemClock,
     fire: () => fired.push(Date.now() - start),
   })
   return { debouncer, fired }

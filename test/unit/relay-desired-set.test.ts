@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { buildDesiredSet, type ConfigMapRecord } from '../../relay/desired-set.ts'
-import { parseSidecarConfig } from '../../shared/sidecar-config.ts'
 
 function config(name: string, version = 'v1', image = 'busybox'): string {
   return `name: ${name}\nversion: ${version}\ncontainers:\n  - name: ${name}\n    image: ${image}\n`
@@ -17,13 +16,10 @@ function cm(
 
 describe('buildDesiredSet', () => {
   it('makes one entry per data key, ordered by namespace, name and key, with its source', () => {
-    const set = buildDesiredSet(
-      [
-        cm('b', 'zeta', { 'z.yaml': config('zed') }, '7'),
-        cm('a', 'alpha', { 'y.yaml': config('why'), 'x.yaml': config('ex') }, '5'),
-      ],
-      parseSidecarConfig,
-    )
+    const set = buildDesiredSet([
+      cm('b', 'zeta', { 'z.yaml': config('zed') }, '7'),
+      cm('a', 'alpha', { 'y.yaml': config('why'), 'x.yaml': config('ex') }, '5'),
+    ])
     expect(set.invalid).toEqual([])
     expect(set.entries.map((e) => e.source)).toEqual([
       { kind: 'ConfigMap', namespace: 'a', name: 'alpha', key: 'x.yaml', resourceVersion: '5' },
@@ -35,22 +31,17 @@ describe('buildDesiredSet', () => {
 
   it('is the same whatever order the ConfigMaps come in', () => {
     const maps = [cm('a', 'one', { k: config('one') }), cm('a', 'two', { k: config('two') })]
-    expect(buildDesiredSet(maps, parseSidecarConfig)).toEqual(
-      buildDesiredSet([...maps].reverse(), parseSidecarConfig),
-    )
+    expect(buildDesiredSet(maps)).toEqual(buildDesiredSet([...maps].reverse()))
   })
 
   it('sets aside unreadable and schema-breaking keys, and keeps the valid keys of the same ConfigMap', () => {
-    const set = buildDesiredSet(
-      [
-        cm('ns', 'mixed', {
-          'good.yaml': config('good'),
-          'yaml.yaml': 'name: x\ncontainers: [ {name: "a"\n',
-          'schema.yaml': 'name: bad\ncontainers: "not-a-list"\n',
-        }),
-      ],
-      parseSidecarConfig,
-    )
+    const set = buildDesiredSet([
+      cm('ns', 'mixed', {
+        'good.yaml': config('good'),
+        'yaml.yaml': 'name: x\ncontainers: [ {name: "a"\n',
+        'schema.yaml': 'name: bad\ncontainers: "not-a-list"\n',
+      }),
+    ])
     expect(set.entries.map((e) => e.source)).toEqual([
       expect.objectContaining({ name: 'mixed', key: 'good.yaml' }),
     ])
@@ -67,14 +58,11 @@ describe('buildDesiredSet', () => {
   })
 
   it('rejects a name:version defined twice, on both sides, naming the other source', () => {
-    const set = buildDesiredSet(
-      [
-        cm('ns', 'first', { 'a.yaml': config('twin', 'v2', 'one') }),
-        cm('other', 'second', { 'b.yaml': config('twin', 'v2', 'two') }),
-        cm('ns', 'third', { 'c.yaml': config('twin', 'v3') }),
-      ],
-      parseSidecarConfig,
-    )
+    const set = buildDesiredSet([
+      cm('ns', 'first', { 'a.yaml': config('twin', 'v2', 'one') }),
+      cm('other', 'second', { 'b.yaml': config('twin', 'v2', 'two') }),
+      cm('ns', 'third', { 'c.yaml': config('twin', 'v3') }),
+    ])
     expect(set.entries.map((e) => e.source)).toEqual([
       expect.objectContaining({ name: 'third', key: 'c.yaml' }),
     ])
@@ -82,26 +70,33 @@ describe('buildDesiredSet', () => {
     const [first, second] = set.invalid
     expect(first?.configMap.name).toBe('first')
     expect(first?.ref).toBe('twin:v2')
-    expect(first?.issues[0]?.message).toContain('ConfigMap other/second key "b.yaml"')
+    expect(first?.issues[0]?.message).toBe(
+      'duplicate twin:v2: also defined in ConfigMap other/second key b.yaml',
+    )
     expect(second?.configMap.name).toBe('second')
-    expect(second?.issues[0]?.message).toContain('ConfigMap ns/first key "a.yaml"')
+    expect(second?.issues[0]?.message).toBe(
+      'duplicate twin:v2: also defined in ConfigMap ns/first key a.yaml',
+    )
   })
 
   it('treats a missing version as latest when looking for duplicates', () => {
-    const set = buildDesiredSet(
-      [
-        cm('ns', 'a', { k: 'name: same\ncontainers: []\n' }),
-        cm('ns', 'b', { k: 'name: same\nversion: latest\ncontainers: []\n' }),
-      ],
-      parseSidecarConfig,
-    )
+    const set = buildDesiredSet([
+      cm('ns', 'a', { k: 'name: same\ncontainers: []\n' }),
+      cm('ns', 'b', { k: 'name: same\nversion: latest\ncontainers: []\n' }),
+    ])
     expect(set.entries).toEqual([])
     expect(set.invalid.map((i) => i.ref)).toEqual(['same:latest', 'same:latest'])
   })
 
+  it('leaves host access to the Worker, whose INJECTOR_ALLOW_HOST_ACCESS the relay cannot see', () => {
+    const set = buildDesiredSet([cm('ns', 'net', { k: 'name: netdebug\nhostNetwork: true\n' })])
+    expect(set.invalid).toEqual([])
+    expect(set.entries.map((e) => e.source)).toEqual([expect.objectContaining({ name: 'net' })])
+  })
+
   it('is empty for no ConfigMaps, and for ConfigMaps without data', () => {
-    expect(buildDesiredSet([], parseSidecarConfig)).toEqual({ entries: [], invalid: [] })
-    expect(buildDesiredSet([cm('ns', 'empty', {})], parseSidecarConfig)).toEqual({
+    expect(buildDesiredSet([])).toEqual({ entries: [], invalid: [] })
+    expect(buildDesiredSet([cm('ns', 'empty', {})])).toEqual({
       entries: [],
       invalid: [],
     })

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { systemClock } from '../../relay/clock.ts'
 import type { DesiredSet } from '../../relay/desired-set.ts'
 import {
   createPushLoop,
@@ -58,7 +57,6 @@ function setup(options: Partial<PushLoopOptions> & Pick<PushLoopOptions, 'sink'>
   let current: DesiredSet | undefined = setOf('a')
   const reports: PushReport[] = []
   const loop = createPushLoop({
-    clock: systemClock,
     random: () => 0.5,
     desired: () => current,
     resyncMs: 60_000,

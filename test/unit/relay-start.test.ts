@@ -1,7 +1,6 @@
 import type { CoreV1Event } from '@kubernetes/client-node'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { systemClock } from '../../relay/clock.ts'
 import type {
   ConfigMapClient,
   ConfigMapWatchEvent,
@@ -12,7 +11,6 @@ import type { PushOutcome } from '../../relay/push-loop.ts'
 import { startRelay } from '../../relay/relay.ts'
 import type { RelaySettings } from '../../relay/settings.ts'
 import type { IngestRequest } from '../../shared/ingest-api.ts'
-import { parseSidecarConfig } from '../../shared/sidecar-config.ts'
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -109,8 +107,6 @@ function setup(
     postEvent: async (event) => {
       events.push(event)
     },
-    parse: parseSidecarConfig,
-    clock: systemClock,
     random: () => 0.5,
     logger,
     metrics,

@@ -187,8 +187,8 @@ const cases: [string, Build, number, string][] = [
   ],
   ['unknown route', plain('GET', '/v2/admit'), 404, 'no route for GET /v2/admit'],
   ['GET on the admit route', plain('GET', '/v1/admit/alpha/token'), 405, 'use POST'],
-  ['DELETE on configs', plain('DELETE', '/v1/clusters/alpha/configs'), 405, 'use GET, PUT'],
-  ['POST on /healthz', plain('POST', '/healthz'), 405, 'use GET'],
+  ['DELETE on configs', plain('DELETE', '/v1/clusters/alpha/configs'), 405, 'use PUT, GET, HEAD'],
+  ['POST on /healthz', plain('POST', '/healthz'), 405, 'use GET, HEAD'],
   ['ingest without configs', ingest(json({ config: [] })), 400, 'configs: must be a list'],
   [
     'ingest entry text not a string',
@@ -279,5 +279,29 @@ describe('bad input', () => {
     expect(`${body}\n${JSON.stringify(logs)}`).toContain(text)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(pod.metadata).not.toHaveProperty('polluted')
+  })
+})
+
+describe('methods', () => {
+  it.each([
+    ['GET', '/v1/admit/alpha/token', 'POST'],
+    ['GET', '/v1/admit/alpha', 'POST'],
+    ['DELETE', '/v1/clusters/alpha/configs', 'PUT, GET, HEAD'],
+    ['PATCH', '/v1/clusters/alpha/preview', 'POST'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ])('%s %s -> 405, Allow: %s', async (method, path, allow) => {
+    const res = await testApp().app.request(path, { method })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe(allow)
+    expect(await res.json()).toEqual({ error: `method ${method} not allowed; use ${allow}` })
+  })
+
+  it('answers HEAD like GET, and 404 for a path no route takes', async () => {
+    const { app } = testApp()
+    expect((await app.request('/healthz', { method: 'HEAD' })).status).toBe(200)
+    const res = await app.request('/v1/nothing', { method: 'DELETE' })
+    expect(res.status).toBe(404)
+    expect(res.headers.get('allow')).toBeNull()
+    expect(await res.json()).toEqual({ error: 'no route for DELETE /v1/nothing' })
   })
 })

@@ -106,6 +106,7 @@ describe('worker entry (worker/index.ts)', () => {
     const ctx = createExecutionContext()
     const res = await worker.fetch(
       new Request('http://w/healthz') as IncomingRequest,
+      // @ts-expect-error: the generated Env requires the secret; a Worker may still lack it.
       { ...env, INJECTOR_SECRET: undefined },
       ctx,
     )

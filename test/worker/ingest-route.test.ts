@@ -217,12 +217,33 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     ])
     const body = (await res.json()) as IngestResponse
     expect(body.stored).toEqual(['metrics:v1'])
-    for (const result of body.results.slice(0, 2)) {
-      expect(result.status).toBe('rejected')
-      const text = JSON.stringify(result)
-      expect(text).toContain('ConfigMap sidecars/one key a.yaml')
-      expect(text).toContain('ConfigMap sidecars/two key b.yaml')
-    }
+    // Each result is its own source, and its message names the other.
+    expect(body.results.slice(0, 2)).toEqual([
+      {
+        index: 0,
+        status: 'rejected',
+        ref: 'logger:v1',
+        issues: [
+          {
+            path: 'name',
+            message: 'duplicate logger:v1: also defined in ConfigMap sidecars/two key b.yaml',
+          },
+        ],
+        source: source('one', 'a.yaml'),
+      },
+      {
+        index: 1,
+        status: 'rejected',
+        ref: 'logger:v1',
+        issues: [
+          {
+            path: 'name',
+            message: 'duplicate logger:v1: also defined in ConfigMap sidecars/one key a.yaml',
+          },
+        ],
+        source: source('two', 'b.yaml'),
+      },
+    ])
   })
 
   it('lets a sync token write and read its own cluster only', async () => {

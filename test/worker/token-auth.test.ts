@@ -15,6 +15,20 @@ describe('deriveClusterTokens', () => {
     expect(await deriveClusterTokens(SECRET, 'alpha', crypto.subtle)).toEqual(a)
   })
 
+  it('gives the known tokens in workerd, and the Worker accepts them', async () => {
+    // One of the known answers of test/unit/cluster-token.test.ts, through workerd's WebCrypto.
+    const secret = 'known-answer-secret-0123456789abcdef'
+    const known = {
+      admit: '-VWsZ2QSL6p97EGYfGqNZUot8-YLgsr7aEfdIpgKdMU',
+      sync: '970pLe6eiXzS9-Qtj-Lr3IqWKjSRIFoEIPJEYaITXKM',
+    }
+    expect(await deriveClusterTokens(secret, 'prod-eu', crypto.subtle)).toEqual(known)
+    const { app } = testApp({ vars: { INJECTOR_SECRET: secret } })
+    expect((await app.request(admitCall('prod-eu')(known.admit))).status).toBe(200)
+    const list = syncCall('GET', '/v1/clusters/prod-eu/configs')(known.sync)
+    expect((await app.request(list)).status).toBe(200)
+  })
+
   it('compares tokens by content only', () => {
     expect(equalsConstantTime('abc', 'abc')).toBe(true)
     expect(equalsConstantTime('abc', 'abd')).toBe(false)

@@ -3,6 +3,9 @@ export type LabelSelectorResult =
   | { ok: true; labels: Readonly<Record<string, string>> }
   | { ok: false; message: string }
 
+/** The labels that mark a sidecar ConfigMap unless `--configmap-labels` says otherwise. */
+export const DEFAULT_CONFIGMAP_LABELS = 'app=k8s-sidecar-injector'
+
 // Label syntax from the Kubernetes docs ("Labels and Selectors": syntax and character set).
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/
 const PREFIX = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/

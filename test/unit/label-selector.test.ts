@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatLabelSelector, parseLabelSelector } from '../../relay/label-selector.ts'
+import { formatLabelSelector, parseLabelSelector } from '../../shared/label-selector.ts'
 
 describe('parseLabelSelector', () => {
   it.each([

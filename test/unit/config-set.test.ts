@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { checkConfigSet } from '../../shared/config-set.ts'
+import type { ConfigSource, IngestEntry } from '../../shared/ingest-api.ts'
+
+const file = (path: string, document?: number): ConfigSource =>
+  document === undefined ? { kind: 'File', path } : { kind: 'File', path, document }
+const configMap = (name: string, key: string): ConfigSource => ({
+  kind: 'ConfigMap',
+  namespace: 'sidecars',
+  name,
+  key,
+  resourceVersion: '7',
+})
+const entry = (text: string, source: ConfigSource): IngestEntry => ({ text, source })
+const logger = (image = 'busybox') =>
+  `name: logger:v1\ncontainers:\n  - name: logger\n    image: ${image}\n`
+
+/** The verdicts of a set as `[ok, ref, "path: message", ...]` rows, in entry order. */
+function verdicts(entries: readonly IngestEntry[], allowHostAccess = false) {
+  return checkConfigSet(entries, { allowHostAccess }).map(({ verdict }) =>
+    verdict.ok
+      ? [true, verdict.ref]
+      : [false, verdict.ref, ...verdict.issues.map((i) => `${i.path}: ${i.message}`)],
+  )
+}
+
+describe('checkConfigSet', () => {
+  it('accepts valid entries with their canonical name:version and parsed config', () => {
+    const [checked] = checkConfigSet([entry('name: metrics\n', file('m.yaml'))], {
+      allowHostAccess: false,
+    })
+    expect(checked?.verdict).toMatchObject({ ok: true, ref: 'metrics:latest' })
+    expect(checked?.entry.source).toEqual(file('m.yaml'))
+  })
+
+  it('rejects a text that does not parse, keeping the name when it is readable', () => {
+    expect(
+      verdicts([
+        entry('name: bad\ncontainers: "not-a-list"\n', file('a.yaml')),
+        entry('containers: []\n', file('b.yaml')),
+      ]),
+    ).toEqual([
+      [false, 'bad:latest', expect.stringMatching(/^containers: /)],
+      [false, undefined, 'name: required'],
+    ])
+  })
+
+  it('refuses host access, naming each place, unless the Worker allows it', () => {
+    const text =
+      'name: netdebug\nhostNetwork: true\nvolumes:\n  - name: h\n    hostPath: {path: /}\n'
+    expect(verdicts([entry(text, file('n.yaml'))])).toEqual([
+      [
+        false,
+        'netdebug:latest',
+        'hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+        'volumes[0].hostPath: host access (hostPath) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+      ],
+    ])
+    expect(verdicts([entry(text, file('n.yaml'))], true)).toEqual([[true, 'netdebug:latest']])
+  })
+
+  it('rejects every entry of a duplicate name:version, each naming the others', () => {
+    expect(
+      verdicts([
+        entry(logger('a'), configMap('one', 'a.yaml')),
+        entry('name: metrics:v1\n', file('m.yaml')),
+        entry(logger('b'), file('b.yaml', 2)),
+        entry(`name: logger\nversion: v1\n`, file('c.yaml')),
+      ]),
+    ).toEqual([
+      [false, 'logger:v1', 'name: duplicate logger:v1: also defined in file b.yaml#2, file c.yaml'],
+      [true, 'metrics:v1'],
+      [
+        false,
+        'logger:v1',
+        'name: duplicate logger:v1: also defined in ConfigMap sidecars/one key a.yaml, file c.yaml',
+      ],
+      [
+        false,
+        'logger:v1',
+        'name: duplicate logger:v1: also defined in ConfigMap sidecars/one key a.yaml, file b.yaml#2',
+      ],
+    ])
+  })
+
+  it('counts as duplicates only entries that are otherwise valid', () => {
+    const broken = 'name: logger:v1\ncontainers: 3\n'
+    const host = 'name: logger:v1\nhostPID: true\n'
+    expect(
+      verdicts([
+        entry(broken, file('broken.yaml')),
+        entry(host, file('host.yaml')),
+        entry(logger(), file('good.yaml')),
+      ]).map(([ok, ref]) => [ok, ref]),
+    ).toEqual([
+      [false, 'logger:v1'],
+      [false, 'logger:v1'],
+      [true, 'logger:v1'],
+    ])
+  })
+
+  it('gives an empty set no verdicts', () => {
+    expect(checkConfigSet([], { allowHostAccess: false })).toEqual([])
+  })
+})
