@@ -118,6 +118,73 @@ function splitWords(segment: string): string[] {
   return kept
 }
 
+/** One step of a block: shell code for bash, or a `sidecar-injector` call to run in process. */
+export type BlockStep =
+  | { readonly kind: 'shell'; readonly code: string }
+  | {
+      readonly kind: 'cli'
+      /** The line as written, for failure reports. */
+      readonly line: string
+      /** The arguments as shell words, still to be expanded (quotes, `$VARS`). */
+      readonly args: string
+      /** The file `> path` sends stdout to, relative to the block's folder. */
+      readonly stdoutTo?: string
+    }
+
+// `npx sidecar-injector words [> file]`, where no word holds a pipe, list, substitution,
+// subshell, comment or other redirection; anything richer stays with bash.
+const CLI_LINE =
+  /^npx sidecar-injector(?<args>(?:\s+[^\s|&;<>`()#]+)*)(?:\s+>\s*(?<target>[\w./-]+))?\s*$/
+
+/**
+ * Splits a block into steps, in order: each line that is a plain `npx sidecar-injector` call
+ * (continuation lines joined) becomes a `cli` step; everything between, heredoc bodies
+ * included, stays shell code.
+ */
+export function splitBlockSteps(code: string): BlockStep[] {
+  const steps: BlockStep[] = []
+  let shell: string[] = []
+  let heredoc: string | undefined
+  let pending: string[] = []
+  const flush = (): void => {
+    if (shell.some((line) => line.trim() !== ''))
+      steps.push({ kind: 'shell', code: shell.join('\n') })
+    shell = []
+  }
+  for (const raw of code.split('\n')) {
+    if (heredoc !== undefined) {
+      shell.push(raw)
+      if (raw.trim() === heredoc) heredoc = undefined
+      continue
+    }
+    pending.push(raw)
+    if (raw.endsWith('\\')) continue
+    const lines = pending
+    pending = []
+    const joined = lines
+      .map((line) => line.replace(/\\$/, ''))
+      .join(' ')
+      .trim()
+    const cli = CLI_LINE.exec(joined)
+    if (cli === null) {
+      shell.push(...lines)
+      heredoc = /<<-?\s*'?(\w+)'?/.exec(joined)?.[1]
+      continue
+    }
+    flush()
+    const target = cli.groups?.target
+    steps.push({
+      kind: 'cli',
+      line: joined,
+      args: (cli.groups?.args ?? '').trim(),
+      ...(target === undefined ? {} : { stdoutTo: target }),
+    })
+  }
+  shell.push(...pending)
+  flush()
+  return steps
+}
+
 /** Reads a Markdown file relative to `root`. */
 export function readDoc(root: string, file: string): string {
   return readFileSync(join(root, file), 'utf8')

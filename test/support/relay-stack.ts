@@ -31,8 +31,8 @@ export const RELAY_LABELS = { app: 'k8s-sidecar-injector' } as const
 export const CONFIG_NAMESPACE = 'sidecars'
 
 export interface RelayStackOptions {
-  /** A running Worker (shared by the tests of a file) and its secret. */
-  readonly worker: WorkerProcess
+  /** A running Worker (shared by several tests, each with its own cluster) and its secret. */
+  readonly worker: Pick<WorkerProcess, 'url'>
   readonly secret: string
   /** Cluster name; one per test keeps tests apart on a shared Worker. */
   readonly cluster: string

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { HelpRequested, readRelaySettings, SettingsError } from '../../relay/settings.ts'
 
@@ -174,15 +172,5 @@ describe('readRelaySettings', () => {
     expect(text).toContain('--configmap-labels <value>')
     expect(text).toContain('RELAY_TOKEN_FILE')
     expect(text).toContain('Example:')
-  })
-
-  it('prints the help and exits 0 when run as a program', () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url))
-    const output = execFileSync(process.execPath, ['relay/main.ts', '--help'], {
-      cwd: root,
-      encoding: 'utf8',
-    })
-    expect(output).toMatch(/^Usage: relay \[options\]/)
-    expect(output).toContain('--worker-url <value>')
   })
 })

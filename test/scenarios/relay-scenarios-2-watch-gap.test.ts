@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { describe, expect, it, onTestFailed } from 'vitest'
 import { waitForConvergence } from '../support/converge.ts'
 import type { FakeApiServer } from '../support/fake-apiserver/server.ts'
 import { waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
+import { sharedWorker } from '../support/shared-worker.ts'
 import { sidecarConfigText } from '../support/sidecar-config-text.ts'
-import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 
-const SECRET = 'scenario-two-secret-0123456789abcdef'
-
-let worker: WorkerProcess
-beforeAll(async () => {
-  worker = await startWorker({ secret: SECRET })
-})
-afterAll(async () => {
-  await worker?.stop()
-})
+const { worker, secret } = sharedWorker()
 
 function createConfigMap(fake: FakeApiServer, name: string): void {
   fake.createConfigMap({
@@ -52,7 +44,7 @@ describe('relay scenario 2: a delete inside a 410 gap', () => {
     'still removes the config when the watch resumes with $how',
     async ({ how, open }) => {
       const cluster = `scenario-2-${GAPS.findIndex((g) => g.how === how)}`
-      const stack = await startRelayStack({ worker, secret: SECRET, cluster })
+      const stack = await startRelayStack({ worker, secret, cluster })
       onTestFailed(() => {
         console.error(stack.relayOutput())
       })

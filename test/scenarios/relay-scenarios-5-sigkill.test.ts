@@ -1,28 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { describe, expect, it, onTestFailed } from 'vitest'
 import { createConfigMapChurn } from '../support/configmap-churn.ts'
 import { readStoredConfigs, waitForConvergence } from '../support/converge.ts'
 import { waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
 import { createSeededRandom } from '../support/seeded-random.ts'
-import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
+import { sharedWorker } from '../support/shared-worker.ts'
 
 // SCENARIO_SEED=<n> explores other schedules; a failure prints the seed to replay it with.
 const SEED = Number(process.env.SCENARIO_SEED ?? 5_555)
 const KILLS = 5
-const SECRET = 'scenario-five-secret-0123456789abcdef'
 
-let worker: WorkerProcess
-beforeAll(async () => {
-  worker = await startWorker({ secret: SECRET })
-})
-afterAll(async () => {
-  await worker?.stop()
-})
+const { worker, secret } = sharedWorker()
 
 describe(`relay scenario 5: SIGKILL ${KILLS} times during edits (seed ${SEED})`, () => {
   it('converges exactly after the last restart, including deletes made while it was down', async () => {
-    const stack = await startRelayStack({ worker, secret: SECRET, cluster: 'scenario-5' })
+    const stack = await startRelayStack({ worker, secret, cluster: 'scenario-5' })
     onTestFailed(() => {
       console.error(`seed ${SEED}\n${stack.relayOutput(4000)}`)
     })

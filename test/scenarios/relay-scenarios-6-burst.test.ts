@@ -1,27 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { describe, expect, it, onTestFailed } from 'vitest'
 import { admit, containerRevision, podReview } from '../support/admission-client.ts'
 import { waitForConvergence } from '../support/converge.ts'
 import { waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
+import { sharedWorker } from '../support/shared-worker.ts'
 import { sidecarConfigText } from '../support/sidecar-config-text.ts'
-import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 
-const SECRET = 'scenario-six-secret-0123456789abcdef'
 const UPDATES = 50
 const BURST_MS = 1000
 
-let worker: WorkerProcess
-beforeAll(async () => {
-  worker = await startWorker({ secret: SECRET, vars: { INJECTOR_CACHE_TTL_SECONDS: '1' } })
-})
-afterAll(async () => {
-  await worker?.stop()
-})
+const { worker, secret } = sharedWorker()
 
 describe(`relay scenario 6: ${UPDATES} updates to one ConfigMap within 1 s`, () => {
   it('serves the last content within 3 s, with at most 6 pushes', async () => {
-    const stack = await startRelayStack({ worker, secret: SECRET, cluster: 'scenario-6' })
+    const stack = await startRelayStack({ worker, secret, cluster: 'scenario-6' })
     onTestFailed(() => {
       console.error(stack.relayOutput())
     })

@@ -3,13 +3,14 @@
 // checked instead (known programs, files that exist, real `sidecar-injector` commands and flags).
 // A block marked `<!-- exit: N -->` must exit with N. Blocks of one file run in order in one
 // scratch folder that mirrors the repository, and keep their exported variables, like a reader's
-// terminal.
-import { spawnSync } from 'node:child_process'
+// terminal. Plain `npx sidecar-injector` lines run in process (test/support/doc-block-runner.ts;
+// test/cli/cli-bin.test.ts runs the npx bin itself); the rest of each block runs in bash.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repositoryRoot, runCli } from '../support/cli-run.ts'
+import { runDocBlock } from '../support/doc-block-runner.ts'
 import { listDocs, readDoc, readShellBlocks, simpleCommands } from '../support/doc-blocks.ts'
 
 const PROGRAMS = new Set([
@@ -89,22 +90,6 @@ function mirrorRepository(): string {
   return scratch
 }
 
-function runBlock(code: string, cwd: string) {
-  const script = `set -euo pipefail\n[ -f .docs-env ] && source .docs-env\n${code}\nexport -p > .docs-env\n`
-  return spawnSync('bash', ['-c', script], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: {
-      ...process.env,
-      PATH: `${join(repositoryRoot, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
-      NO_COLOR: '1',
-      INJECTOR_SECRET: '',
-      INJECTOR_SYNC_TOKEN: '',
-    },
-  })
-}
-
 const docs = listDocs(repositoryRoot)
 
 it('finds runnable commands in the docs', () => {
@@ -129,12 +114,10 @@ describe.each(docs)('%s', (file) => {
   it.each(blocks.filter((b) => b.marker.kind === 'run').map((b) => [b.line, b] as const))(
     'block at line %i runs',
     { timeout: 180_000 },
-    (_, block) => {
-      const result = runBlock(block.code, scratch)
+    async (_, block) => {
+      const result = await runDocBlock(block.code, scratch)
       const expected = block.marker.kind === 'run' ? block.marker.exit : 0
-      expect(result.status, `${file}:${block.line}\n${result.stdout}\n${result.stderr}`).toBe(
-        expected,
-      )
+      expect(result.status, `${file}:${block.line}\n${result.output}`).toBe(expected)
     },
   )
 })

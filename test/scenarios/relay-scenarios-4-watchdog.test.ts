@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { describe, expect, it, onTestFailed } from 'vitest'
 import { waitForConvergence } from '../support/converge.ts'
 import { waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
+import { sharedWorker } from '../support/shared-worker.ts'
 import { sidecarConfigText } from '../support/sidecar-config-text.ts'
-import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 
-const SECRET = 'scenario-four-secret-0123456789abcdef'
 const IDLE_TIMEOUT_MS = 3000
 
-let worker: WorkerProcess
-beforeAll(async () => {
-  worker = await startWorker({ secret: SECRET })
-})
-afterAll(async () => {
-  await worker?.stop()
-})
+const { worker, secret } = sharedWorker()
 
 describe('relay scenario 4: a watch that hangs silently', () => {
   it('is replaced by the watchdog, and the change it withheld reaches the Worker', async () => {
     // Bookmarks every second keep a healthy watch from looking idle to the watchdog.
     const stack = await startRelayStack({
       worker,
-      secret: SECRET,
+      secret,
       cluster: 'scenario-4',
       fake: { bookmarkIntervalMs: 1000 },
     })

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { describe, expect, it, onTestFailed } from 'vitest'
 import { admit, containerRevision, podReview } from '../support/admission-client.ts'
 import { createConfigMapChurn } from '../support/configmap-churn.ts'
 import {
@@ -12,20 +12,13 @@ import {
 import { waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
 import { createSeededRandom, type SeededRandom } from '../support/seeded-random.ts'
-import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
+import { sharedWorker } from '../support/shared-worker.ts'
 
 // SCENARIO_SEED=<n> explores other schedules; a failure prints the seed to replay it with.
 const SEED = Number(process.env.SCENARIO_SEED ?? 20_261_126)
 const EDITS = 200
-const SECRET = 'scenario-one-secret-0123456789abcdef'
 
-let worker: WorkerProcess
-beforeAll(async () => {
-  worker = await startWorker({ secret: SECRET, vars: { INJECTOR_CACHE_TTL_SECONDS: '1' } })
-})
-afterAll(async () => {
-  await worker?.stop()
-})
+const { worker, secret } = sharedWorker()
 
 // Mostly bursts, some pauses long enough for a push (and its faults) in between.
 function pause(random: SeededRandom): number {
@@ -39,7 +32,7 @@ describe(`relay scenario 1: ${EDITS} random edits, 20% of pushes failing (seed $
   it('holds exactly the valid configs within 10 s of the last edit, with no lost deletes and no resurrections', async () => {
     const stack = await startRelayStack({
       worker,
-      secret: SECRET,
+      secret,
       cluster: 'scenario-1',
       proxy: { seed: SEED, faultRate: 0.2 },
     })
