@@ -10,11 +10,11 @@ export interface ConfigMapList {
 export type ConfigMapWatchEvent =
   | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: ConfigMapRecord }
   | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
-  | { readonly type: 'ERROR'; readonly code?: number; readonly message: string }
+  | { readonly type: 'ERROR'; readonly code?: number | undefined; readonly message: string }
 
 /** Why a watch ended: undefined for a clean end; `status` for an HTTP error answer. */
 export interface WatchEnd {
-  readonly error?: { readonly message: string; readonly status?: number }
+  readonly error?: { readonly message: string; readonly status?: number | undefined }
 }
 
 /** A running watch; `abort` is safe to call more than once. */

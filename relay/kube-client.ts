@@ -16,8 +16,8 @@ import type { ConfigMapRecord } from './desired-set.ts'
 
 /** Where the API server is, as the flags say. */
 export interface KubeTarget {
-  readonly kubeconfig?: string
-  readonly masterUrl?: string
+  readonly kubeconfig?: string | undefined
+  readonly masterUrl?: string | undefined
   /** True inside a pod (KUBERNETES_SERVICE_HOST is set). */
   readonly inCluster: boolean
   /**

@@ -28,7 +28,7 @@ export interface PushReport {
   /** Periodic resync or start-up, rather than a change. */
   readonly forced: boolean
   /** On success: time from the earliest change this push carried until now. */
-  readonly latencyMs?: number
+  readonly latencyMs?: number | undefined
   /** On failure: when the next attempt goes out. */
   readonly retryInMs?: number
 }

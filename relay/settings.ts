@@ -18,8 +18,8 @@ export interface RelaySettings {
   readonly tokenFile: string
   readonly namespaces: NamespaceSelection
   readonly labels: Readonly<Record<string, string>>
-  readonly kubeconfig?: string
-  readonly masterUrl?: string
+  readonly kubeconfig?: string | undefined
+  readonly masterUrl?: string | undefined
   readonly lifecyclePort: number
   readonly resyncMs: number
   readonly debounceMs: number

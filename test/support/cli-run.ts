@@ -33,7 +33,7 @@ export async function runCli(
       `CLI tests read repository files by relative path: run vitest from ${repositoryRoot}`,
     )
   }
-  const recording = createRecordingIo({ env: options.env })
+  const recording = createRecordingIo(options.env === undefined ? {} : { env: options.env })
   const code = await runProgram(args, recording.io)
   return { code, stdout: recording.stdout(), stderr: recording.stderr() }
 }

@@ -31,9 +31,9 @@ export interface ProxyRecord {
   readonly path: string
   readonly outcome: ProxyOutcome
   /** Status sent to the client (injected or from the Worker); absent when none was sent. */
-  readonly status?: number
+  readonly status?: number | undefined
   /** `tokenFingerprint` of the bearer token sent, so tests can tell tokens apart without keeping them. */
-  readonly token?: string
+  readonly token?: string | undefined
   readonly startedAt: number
   readonly endedAt: number
 }
@@ -43,8 +43,8 @@ export interface ProxyFilter {
   readonly method?: string
   readonly path?: string | RegExp
   readonly outcome?: ProxyOutcome
-  readonly status?: number
-  readonly token?: string
+  readonly status?: number | undefined
+  readonly token?: string | undefined
 }
 
 export interface FaultProxyOptions {

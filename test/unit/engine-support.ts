@@ -21,9 +21,9 @@ export function lookupOf(...configs: SidecarConfig[]): ConfigLookup {
 /** A v1 Pod CREATE request for `pod` in namespace `apps` unless told otherwise. */
 export function podRequest(
   pod: JsonObject,
-  overrides: Partial<AdmissionRequest> = {},
+  overrides: { readonly [K in keyof AdmissionRequest]?: AdmissionRequest[K] | undefined } = {},
 ): AdmissionRequest {
-  return {
+  const request: Record<string, unknown> = {
     uid: 'uid-1',
     kind: { group: '', version: 'v1', kind: 'Pod' },
     operation: 'CREATE',
@@ -31,6 +31,9 @@ export function podRequest(
     object: pod,
     ...overrides,
   }
+  // An override of `undefined` removes the field, as an API server that leaves it out.
+  for (const key of Object.keys(request)) if (request[key] === undefined) delete request[key]
+  return request as unknown as AdmissionRequest
 }
 
 /** A small pod asking for `request` through the default annotation namespace. */
