@@ -76,6 +76,9 @@ export type SkipReason =
   | 'name_clash'
   | 'nothing_to_inject'
   | 'lookup_failed'
+  | 'invalid_result'
+  | 'internal_error'
+  | 'misconfigured'
 
 /** The outcome of deciding on one admission request. */
 export type Decision =
