@@ -19,3 +19,31 @@ export function processIo(): CliIo {
     subtle: webcrypto.subtle,
   }
 }
+
+/** An io that remembers whether stdout's last line is complete, and can complete it. */
+export interface LineTrackingIo {
+  readonly io: CliIo
+  /** Writes a newline to stdout if what it printed last does not end with one. */
+  readonly endLine: () => void
+}
+
+/**
+ * Wraps `io` so a summary or an error never lands on the end of an unfinished stdout line, as
+ * in `...=trueerror: ...` when both streams share a terminal.
+ */
+export function trackLineEnd(io: CliIo): LineTrackingIo {
+  let open = false
+  return {
+    io: {
+      ...io,
+      out: (text) => {
+        if (text !== '') open = !text.endsWith('\n')
+        io.out(text)
+      },
+    },
+    endLine: () => {
+      if (open) io.out('\n')
+      open = false
+    },
+  }
+}

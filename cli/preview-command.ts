@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { parseAllDocuments, stringify } from 'yaml'
+import { parseAllDocuments } from 'yaml'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { isJsonObject, type JsonObject } from '../shared/json.ts'
@@ -15,6 +15,7 @@ import { readCluster } from './cluster-tokens.ts'
 import { checkConfigs, formatFinding } from './config-set.ts'
 import { configMapLabelsOption, readConfigMapLabels } from './configmap-labels.ts'
 import { readConfigDocuments } from './document-reader.ts'
+import { stringifyManifest } from './manifest-yaml.ts'
 import { exampleHelp } from './help-example.ts'
 import { callWorker, readSyncToken } from './worker-client.ts'
 import { parseWorkerUrl } from './worker-url.ts'
@@ -28,7 +29,7 @@ interface PreviewFlags {
   annotationNamespace: string
   ignoreNamespace: string[]
   allowHostAccess: boolean
-  configmapLabels: string
+  configmapLabels: string[]
   worker?: string
   cluster?: string
   tokenFile?: string
@@ -118,7 +119,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
         io.out(`${JSON.stringify(decision.kind === 'inject' ? decision.patch : [], null, 2)}\n`)
       } else {
         const mutated = replacePod(object, outcome.pod)
-        io.out(stringify(mutated, { lineWidth: 0, aliasDuplicateObjects: false }))
+        io.out(stringifyManifest(mutated))
       }
       // Say on stderr why nothing changed, so stdout stays a clean manifest or patch.
       if (decision.kind === 'skip')

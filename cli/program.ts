@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { CliError } from './cli-error.ts'
-import type { CliIo } from './cli-io.ts'
+import { type CliIo, trackLineEnd } from './cli-io.ts'
 import { exampleHelp } from './help-example.ts'
 import { registerPreviewCommand } from './preview-command.ts'
 import { registerPushCommand } from './push-command.ts'
@@ -36,7 +36,8 @@ export function createProgram(io: CliIo): Command {
 }
 
 /** Runs the CLI on `args` (without node and script) and resolves to the exit code. */
-export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(args: readonly string[], processIo: CliIo): Promise<number> {
+  const { io, endLine } = trackLineEnd(processIo)
   const program = createProgram(io)
   if (args.length === 0) {
     program.outputHelp({ error: true })
@@ -48,6 +49,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     // Commander already printed its own message (or the help) before throwing.
     if (error instanceof CommanderError) return error.exitCode
+    endLine()
     if (error instanceof CliError) {
       io.err(`error: ${error.message}\n`)
       return error.exitCode

@@ -10,7 +10,7 @@ import { callWorker, readSyncToken } from './worker-client.ts'
 import { parseWorkerUrl } from './worker-url.ts'
 
 interface PushFlags {
-  configmapLabels: string
+  configmapLabels: string[]
   worker: string
   cluster: string
   tokenFile?: string

@@ -7,7 +7,7 @@ import { readConfigDocuments } from './document-reader.ts'
 import { exampleHelp } from './help-example.ts'
 
 interface ValidateFlags {
-  configmapLabels: string
+  configmapLabels: string[]
   allowHostAccess: boolean
 }
 

@@ -1,12 +1,14 @@
 import type { Command } from 'commander'
-import { stringify } from 'yaml'
+import { SHARED_SCOPE } from '../shared/cluster-name.ts'
 import { isDnsLabel, isDnsSubdomain } from '../shared/dns-name.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
-import { buildWebhookConfig } from '../shared/webhook-config.ts'
+import { buildValidatingWebhookConfig, buildWebhookConfig } from '../shared/webhook-config.ts'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
 import { deriveTokens, readCluster } from './cluster-tokens.ts'
+import { configMapLabelsOption, readConfigMapLabels } from './configmap-labels.ts'
 import { exampleHelp } from './help-example.ts'
+import { stringifyManifest } from './manifest-yaml.ts'
 import { readTokenFile } from './token-file.ts'
 import { parseWorkerUrl } from './worker-url.ts'
 
@@ -17,17 +19,23 @@ interface WebhookConfigFlags {
   annotationNamespace: string
   relayNamespace: string
   excludeNamespace: string[]
+  configmapLabels: string[]
 }
 
-/** Adds `webhook-config`: prints the cluster's MutatingWebhookConfiguration as YAML. */
+/**
+ * Adds `webhook-config`: prints the cluster's MutatingWebhookConfiguration (inject sidecars into
+ * pods) and ValidatingWebhookConfiguration (refuse broken sidecar ConfigMaps) as YAML.
+ */
 export function registerWebhookConfigCommand(program: Command, io: CliIo): void {
   program
     .command('webhook-config')
-    .summary('print the MutatingWebhookConfiguration that points a cluster at the Worker')
+    .summary('print the webhook configurations that point a cluster at the Worker')
     .description(
-      'Print the admissionregistration.k8s.io/v1 MutatingWebhookConfiguration for one cluster. ' +
-        'The admit token in its URL is derived from INJECTOR_SECRET in the environment, or read ' +
-        'from --token-file (which then takes precedence).',
+      'Print the admissionregistration.k8s.io/v1 MutatingWebhookConfiguration (injects sidecars ' +
+        'into pods) and ValidatingWebhookConfiguration (refuses a sidecar ConfigMap the Worker ' +
+        'would reject, at kubectl apply) for one cluster, as two YAML documents. The admit token ' +
+        'in their URLs is derived from INJECTOR_SECRET in the environment, or read from ' +
+        '--token-file (which then takes precedence).',
     )
     .requiredOption('--worker <url>', 'base URL of the Worker (https)')
     .requiredOption('--cluster <name>', 'cluster name, as the relay of that cluster uses')
@@ -51,6 +59,7 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
       collect,
       [],
     )
+    .addOption(configMapLabelsOption())
     .addHelpText(
       'after',
       exampleHelp([
@@ -60,6 +69,12 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
     .action(async (flags: WebhookConfigFlags) => {
       const workerUrl = parseWorkerUrl(flags.worker, { httpsOnly: true })
       const cluster = readCluster(flags.cluster)
+      if (cluster === SHARED_SCOPE) {
+        throw new CliError(
+          `--cluster: "${SHARED_SCOPE}" is the fleet-wide config scope, not a cluster; give the name of the cluster whose API server calls the Worker`,
+        )
+      }
+      const configMapLabels = readConfigMapLabels(flags.configmapLabels)
       if (!isDnsSubdomain(flags.annotationNamespace)) {
         throw new CliError(
           `--annotation-namespace: "${flags.annotationNamespace}" must be a DNS subdomain such as ${DEFAULT_INJECTION_SETTINGS.annotationNamespace}`,
@@ -75,7 +90,7 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
         flags.tokenFile === undefined
           ? (await deriveTokens(cluster, io)).admit
           : readTokenFile(flags.tokenFile, '--token-file')
-      const config = buildWebhookConfig({
+      const mutating = buildWebhookConfig({
         workerUrl,
         cluster,
         admitToken,
@@ -85,7 +100,14 @@ export function registerWebhookConfigCommand(program: Command, io: CliIo): void 
           ...new Set([...DEFAULT_INJECTION_SETTINGS.ignoredNamespaces, ...extra]),
         ],
       })
-      io.out(stringify(config, { lineWidth: 0, aliasDuplicateObjects: false }))
+      const validating = buildValidatingWebhookConfig({
+        workerUrl,
+        cluster,
+        admitToken,
+        annotationNamespace: flags.annotationNamespace,
+        configMapLabels,
+      })
+      io.out(`${stringifyManifest(mutating)}---\n${stringifyManifest(validating)}`)
     })
 }
 

@@ -1,7 +1,8 @@
 import type { ErrorBody } from '../shared/ingest-api.ts'
+import { redactTokens } from '../shared/token-text.ts'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
-import { readTokenFile } from './token-file.ts'
+import { readTokenFile, readTokenText } from './token-file.ts'
 
 // KV takes about one write per second per key; a quick second push is told to wait a moment.
 const MAX_RETRY_AFTER_SECONDS = 10
@@ -10,11 +11,11 @@ const MAX_ATTEMPTS = 4
 /** Reads a scope's sync token from `--token-file`, else from INJECTOR_SYNC_TOKEN. */
 export function readSyncToken(tokenFile: string | undefined, io: CliIo): string {
   if (tokenFile !== undefined) return readTokenFile(tokenFile, '--token-file')
-  const token = io.env.INJECTOR_SYNC_TOKEN?.trim()
-  if (token === undefined || token === '') {
+  const text = io.env.INJECTOR_SYNC_TOKEN
+  if (text === undefined || text.trim() === '') {
     throw new CliError('no sync token: pass --token-file or set INJECTOR_SYNC_TOKEN')
   }
-  return token
+  return readTokenText(text, 'INJECTOR_SYNC_TOKEN')
 }
 
 /** One JSON call to the Worker's sync-token API. */
@@ -70,17 +71,27 @@ async function send(io: CliIo, request: WorkerRequest): Promise<Response> {
       signal: AbortSignal.timeout(30_000),
     })
   } catch (error) {
-    const cause =
-      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)
-    throw new CliError(`cannot reach the Worker at ${new URL(request.url).origin}: ${cause}`)
+    throw new CliError(`cannot reach the Worker at ${new URL(request.url).origin}: ${cause(error)}`)
   }
+}
+
+/**
+ * Why a fetch failed, without what was sent: a refused header value is not repeated (it may be
+ * the token), and anything token-like left in the message is redacted.
+ */
+function cause(error: unknown): string {
+  if (error instanceof Error && error.cause instanceof Error)
+    return redactTokens(error.cause.message)
+  const message = error instanceof Error ? error.message : String(error)
+  if (/header/i.test(message)) return 'a request header was refused (its value is not shown)'
+  return redactTokens(message)
 }
 
 async function errorDetail(response: Response): Promise<string> {
   const text = await response.text()
   try {
     const body = JSON.parse(text) as Partial<ErrorBody>
-    if (typeof body.error === 'string') return body.error
+    if (typeof body.error === 'string') return redactTokens(body.error)
   } catch {}
-  return text.slice(0, 200) || response.statusText
+  return redactTokens(text.slice(0, 200)) || response.statusText
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
-import { DEFAULT_CONFIGMAP_LABELS, parseLabelSelector } from '../shared/label-selector.ts'
+import { DEFAULT_CONFIGMAP_LABELS, mergeLabelSelectors } from '../shared/label-selector.ts'
+import { isLoopbackHost } from '../shared/loopback-host.ts'
 import { parseDuration } from './duration.ts'
 
 /** Which namespaces the relay watches. */
@@ -68,6 +69,8 @@ interface FlagSpec {
   readonly tumblrEnv?: string
   readonly description: string
   readonly fallback?: string
+  /** Given more than once on the command line, the values add up (tumblr's --configmap-labels). */
+  readonly repeatable?: boolean
 }
 
 // One table for flags, variables and defaults: the command line is a published contract.
@@ -95,8 +98,9 @@ const FLAGS = {
     flag: 'configmap-labels',
     env: 'RELAY_CONFIGMAP_LABELS',
     tumblrEnv: 'CONFIGMAP_LABELS',
-    description: 'label selector k=v[,k2=v2]',
+    description: 'label selector k=v[,k2=v2]; repeatable, every pair must match',
     fallback: DEFAULT_CONFIGMAP_LABELS,
+    repeatable: true,
   },
   kubeconfig: { flag: 'kubeconfig', env: 'RELAY_KUBECONFIG', description: 'kubeconfig path' },
   masterUrl: { flag: 'master-url', env: 'RELAY_MASTER_URL', description: 'API server URL' },
@@ -157,7 +161,12 @@ export function readRelaySettings(
     .addHelpText('after', HELP_EXAMPLE)
   for (const spec of Object.values(FLAGS) as FlagSpec[]) {
     const fallback = spec.fallback === undefined ? '' : `, default ${spec.fallback}`
-    program.option(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env}${fallback})`)
+    const description = `${spec.description} (env ${spec.env}${fallback})`
+    if (spec.repeatable === true) {
+      program.option(`--${spec.flag} <value>`, description, collect, [])
+    } else {
+      program.option(`--${spec.flag} <value>`, description)
+    }
   }
   try {
     program.parse([...argv], { from: 'user' })
@@ -168,12 +177,17 @@ export function readRelaySettings(
     const message = error instanceof CommanderError ? error.message : String(error)
     throw new SettingsError(message.replace(/^error: /, ''))
   }
-  const opts = program.opts<Record<string, string | undefined>>()
+  const opts = program.opts<Record<string, string | string[] | undefined>>()
+  const flagValue = (spec: FlagSpec): string | undefined => {
+    const value = opts[spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]
+    if (!Array.isArray(value)) return value
+    // Repeated flags merge into one selector (checked by mergeLabelSelectors, pair by pair).
+    return value.length === 0 ? undefined : value.join(',')
+  }
   const raw = (name: FlagName): string | undefined => {
     const spec: FlagSpec = FLAGS[name]
-    const key = spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
     const value =
-      opts[key] ??
+      flagValue(spec) ??
       sources.env[spec.env] ??
       (spec.tumblrEnv === undefined ? undefined : sources.env[spec.tumblrEnv])
     return value === undefined || value.trim() === '' ? spec.fallback : value.trim()
@@ -198,9 +212,15 @@ export function readRelaySettings(
   if (scopeText !== 'cluster' && scopeText !== SHARED_SCOPE) {
     fail('scope', `"${scopeText}" must be "cluster" or "${SHARED_SCOPE}"`)
   }
-  const workerUrl =
-    parseHttpUrl(required('workerUrl')) ?? fail('workerUrl', 'must be an http(s) URL')
-  const labels = parseLabelSelector(required('labels'))
+  // `shared` names the fleet scope; a relay that calls its cluster so must mean to write it.
+  if (cluster === SHARED_SCOPE && scopeText !== SHARED_SCOPE) {
+    fail(
+      'cluster',
+      `"${SHARED_SCOPE}" is reserved for the fleet-wide scope; name the cluster, or add --scope ${SHARED_SCOPE} to push this cluster's ConfigMaps to the fleet scope`,
+    )
+  }
+  const workerUrl = readWorkerUrl(required('workerUrl'), (problem) => fail('workerUrl', problem))
+  const labels = mergeLabelSelectors([required('labels')])
   if (!labels.ok) fail('labels', labels.message)
   const port = Number(required('lifecyclePort'))
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -247,6 +267,33 @@ function readNamespaces(
     if (!NAMESPACE_NAME.test(name)) fail('namespace', `"${name}" is not a valid namespace name`)
   }
   return { all: false, names }
+}
+
+/**
+ * The Worker URL: https, or http to a loopback host only, since every push carries the sync
+ * token. Without a trailing slash.
+ */
+function readWorkerUrl(text: string, fail: (problem: string) => never): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return fail('must be an https URL')
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return fail(
+      `http:// is refused for ${url.hostname}, which is not loopback (localhost, 127.0.0.0/8, ::1); use https:// so the sync token does not cross the network in clear`,
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('must be an https URL')
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return fail('give the base URL only, without query, fragment or credentials')
+  }
+  return url.toString().replace(/\/+$/, '')
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value]
 }
 
 function parseHttpUrl(text: string): string | undefined {

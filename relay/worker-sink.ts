@@ -1,4 +1,5 @@
 import type { IngestRequest, IngestResponse } from '../shared/ingest-api.ts'
+import { redactTokens } from '../shared/token-text.ts'
 import type { PushOutcome, PushSink } from './push-loop.ts'
 
 export interface WorkerSinkOptions {
@@ -71,19 +72,26 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 function errorText(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: unknown }
-    if (typeof body.error === 'string') return body.error
+    if (typeof body.error === 'string') return redactTokens(body.error)
   } catch {
     // not the Worker's JSON error body: show a prefix of whatever came back
   }
-  return text.slice(0, 200)
+  return redactTokens(text.slice(0, 200))
 }
 
+/**
+ * Why a push got no answer, without what was sent: fetch names a header value it refuses (which
+ * may be the token), so such a message is replaced, and the rest is redacted.
+ */
 function describeFetchError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
     if (error.name === 'TimeoutError') return `no answer from the Worker within ${timeoutMs} ms`
+    if (/header/i.test(error.message)) {
+      return 'fetch refused a request header (its value is not shown); check the token file'
+    }
     const cause = (error as { cause?: unknown }).cause
     const detail = cause instanceof Error ? `: ${cause.message}` : ''
-    return `${error.message}${detail}`
+    return redactTokens(`${error.message}${detail}`)
   }
-  return String(error)
+  return redactTokens(String(error))
 }

@@ -101,6 +101,30 @@ export function encodeResponse(
   return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response }
 }
 
+/** A validating webhook's answer: allowed, or refused with an HTTP-like code and a message. */
+export type ValidationVerdict =
+  | { readonly allowed: true; readonly warnings: readonly string[] }
+  | {
+      readonly allowed: false
+      /** 422 for content the Worker would refuse, 400 for a request that is not a ConfigMap's. */
+      readonly code: 400 | 422
+      readonly message: string
+      readonly warnings: readonly string[]
+    }
+
+/**
+ * The AdmissionReview answering `review` for a validating webhook: no patch; a refusal carries
+ * a `status` (metav1.Status), whose message kubectl prints after "denied the request:".
+ */
+export function encodeValidation(review: DecodedReview, verdict: ValidationVerdict): JsonObject {
+  const response: JsonObject = { uid: review.request.uid, allowed: verdict.allowed }
+  if (!verdict.allowed) {
+    response.status = { code: verdict.code, message: verdict.message }
+  }
+  if (verdict.warnings.length > 0) response.warnings = verdict.warnings.map(trimWarning)
+  return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response }
+}
+
 /** Kubernetes truncates longer warnings; cut them ourselves so the end reads as cut. */
 function trimWarning(warning: string): string {
   return warning.length <= 256 ? warning : `${warning.slice(0, 253)}...`

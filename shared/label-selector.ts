@@ -34,6 +34,26 @@ export function parseLabelSelector(text: string): LabelSelectorResult {
   return { ok: true, labels }
 }
 
+/**
+ * Merges repeated `--configmap-labels` into one selector, as tumblr's injector did: every pair
+ * of every flag must hold. One key given two different values is refused, not last-wins.
+ */
+export function mergeLabelSelectors(texts: readonly string[]): LabelSelectorResult {
+  const labels: Record<string, string> = {}
+  for (const text of texts) {
+    const parsed = parseLabelSelector(text)
+    if (!parsed.ok) return parsed
+    for (const [key, value] of Object.entries(parsed.labels)) {
+      if (key in labels && labels[key] !== value) {
+        return { ok: false, message: `label "${key}" is given twice with different values` }
+      }
+      labels[key] = value
+    }
+  }
+  if (texts.length === 0) return { ok: false, message: 'empty label selector (use key=value)' }
+  return { ok: true, labels }
+}
+
 /** Formats labels as the `labelSelector` query parameter: `k=v,k2=v2`, keys sorted. */
 export function formatLabelSelector(labels: Readonly<Record<string, string>>): string {
   return Object.keys(labels)

@@ -28,6 +28,32 @@ export function notInjectedCondition(annotationNamespace: string): string {
   )
 }
 
+/** What the ValidatingWebhookConfiguration of one cluster is built from. */
+export interface ValidatingWebhookOptions {
+  /** Base URL of the Worker, `https://...`, without a trailing slash. */
+  readonly workerUrl: string
+  readonly cluster: string
+  readonly admitToken: string
+  /** Annotation prefix; names the webhook as it names the mutating one. */
+  readonly annotationNamespace: string
+  /** The relay's `--configmap-labels`: the ConfigMaps it reads are the ones checked. */
+  readonly configMapLabels: Readonly<Record<string, string>>
+}
+
+/**
+ * CEL that is true when a ConfigMap carries every one of `labels`. Label keys and values hold no
+ * quote or backslash (Kubernetes label syntax, checked by parseLabelSelector), so they quote as is.
+ */
+export function labelsCondition(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((key) => {
+      const k = `'${key}'`
+      return `${k} in object.metadata.labels && object.metadata.labels[${k}] == '${labels[key]}'`
+    })
+  return ['has(object.metadata.labels)', ...pairs].join(' && ')
+}
+
 /** Builds the admissionregistration.k8s.io/v1 MutatingWebhookConfiguration for one cluster. */
 export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
   const url = `${options.workerUrl}/v1/admit/${options.cluster}/${options.admitToken}`
@@ -43,7 +69,7 @@ export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
     },
     webhooks: [
       {
-        name: webhookName(options.annotationNamespace),
+        name: webhookName(options.annotationNamespace, 'inject'),
         admissionReviewVersions: ['v1'],
         // The Worker's certificate is publicly trusted, so no caBundle is needed.
         clientConfig: { url },
@@ -85,10 +111,58 @@ export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
 }
 
 /**
- * The webhook's name: the API server wants a fully qualified name of at least three DNS labels,
+ * Builds the admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration that refuses a
+ * sidecar ConfigMap the Worker would reject, at `kubectl apply`, before the relay pushes it.
+ */
+export function buildValidatingWebhookConfig(options: ValidatingWebhookOptions): JsonObject {
+  const url = `${options.workerUrl}/v1/validate/${options.cluster}/${options.admitToken}`
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: {
+      name: 'sidecar-injector',
+      labels: {
+        'app.kubernetes.io/name': 'sidecar-injector',
+        'sidecar-injector/cluster': options.cluster,
+      },
+    },
+    webhooks: [
+      {
+        name: webhookName(options.annotationNamespace, 'validate'),
+        admissionReviewVersions: ['v1'],
+        clientConfig: { url },
+        rules: [
+          {
+            operations: ['CREATE', 'UPDATE'],
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            resources: ['configmaps'],
+            scope: 'Namespaced',
+          },
+        ],
+        // Only the ConfigMaps the relay reads (its --configmap-labels) leave the cluster.
+        matchConditions: [
+          {
+            name: 'sidecar-configmap',
+            expression: labelsCondition(options.configMapLabels),
+          },
+        ],
+        // A check is never worth blocking every ConfigMap: when the Worker is unreachable, the
+        // relay still reports a bad config as an Event, and the Worker still refuses it at ingest.
+        failurePolicy: 'Ignore',
+        sideEffects: 'None',
+        timeoutSeconds: 5,
+        matchPolicy: 'Equivalent',
+      },
+    ],
+  }
+}
+
+/**
+ * A webhook's name: the API server wants a fully qualified name of at least three DNS labels,
  * so a single-label annotation namespace gets a suffix.
  */
-export function webhookName(annotationNamespace: string): string {
-  const name = `inject.${annotationNamespace}`
+export function webhookName(annotationNamespace: string, verb: 'inject' | 'validate'): string {
+  const name = `${verb}.${annotationNamespace}`
   return annotationNamespace.includes('.') ? name : `${name}.sidecar-injector`
 }

@@ -1,4 +1,4 @@
-import type { AdmissionRequest } from '../shared/admission-review.ts'
+import type { AdmissionRequest, ValidationVerdict } from '../shared/admission-review.ts'
 import type { JsonObject } from '../shared/json.ts'
 import type { Decision } from '../shared/types.ts'
 import type { AdmissionLogMode } from './settings.ts'
@@ -60,4 +60,43 @@ export function formatAdmissionLog(entry: AdmissionLogEntry): JsonObject {
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** What one ConfigMap check decided and cost. */
+export interface ValidationLogEntry {
+  readonly cluster: string
+  readonly request: AdmissionRequest
+  /** The ConfigMap as `namespace/name`, or empty when there was nothing to check. */
+  readonly configMap: string
+  readonly verdict: ValidationVerdict
+  /** Problems found; 0 when allowed. */
+  readonly problems: number
+  readonly kvOps: number
+  readonly durationMs: number
+}
+
+/**
+ * Writes the one log line of a sidecar ConfigMap check when `mode` keeps it: `changes` keeps
+ * refusals and answers with a warning. The problems themselves went back to kubectl.
+ */
+export function logValidation(
+  log: LogSink,
+  mode: AdmissionLogMode,
+  entry: ValidationLogEntry,
+): void {
+  const { verdict } = entry
+  if (mode === 'none') return
+  if (mode === 'changes' && verdict.allowed && verdict.warnings.length === 0) return
+  log({
+    event: 'validation',
+    cluster: entry.cluster,
+    uid: entry.request.uid,
+    configMap: entry.configMap,
+    operation: entry.request.operation,
+    allowed: verdict.allowed,
+    problems: entry.problems,
+    warnings: verdict.warnings.length,
+    kvOps: entry.kvOps,
+    durationMs: entry.durationMs,
+  })
 }

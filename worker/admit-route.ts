@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { decodeReview } from '../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../shared/decision.ts'
+import type { FailOpenReason } from '../shared/skip-reason.ts'
 import type { Decision } from '../shared/types.ts'
 import { logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
@@ -40,7 +41,7 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       }
       decision =
         lookup === undefined
-          ? admitUnchanged('config lookup failed', failure)
+          ? admitUnchanged('lookup_failed', 'config lookup failed', failure)
           : decideAdmission(request, settings.injection, lookup, plan)
     }
     logAdmission(log, settings.admissionLog, {
@@ -54,13 +55,11 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   })
 }
 
-/** A pod must not wait on, or fail because of, the injector: admit it unchanged and say why. */
-export function admitUnchanged(what: string, error: unknown): Decision {
+/**
+ * A pod must not wait on, or fail because of, the injector: admit it unchanged and say why.
+ * `reason` tells a KV failure or timeout (`lookup_failed`) from the Worker's own fault.
+ */
+export function admitUnchanged(reason: FailOpenReason, what: string, error: unknown): Decision {
   const detail = `${what}: ${error instanceof Error ? error.message : String(error)}`
-  return {
-    kind: 'skip',
-    reason: 'lookup_failed',
-    detail,
-    warnings: [`sidecar injection skipped, ${detail}`],
-  }
+  return { kind: 'skip', reason, detail, warnings: [`sidecar injection skipped, ${detail}`] }
 }

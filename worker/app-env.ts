@@ -11,9 +11,12 @@ export interface AdmissionCost {
   kvOps: number
 }
 
+/** Which webhook a review came to: pod injection, or the sidecar ConfigMap check. */
+export type WebhookKind = 'admit' | 'validate'
+
 /** Hono's per-request variables: the decoded review, once there is one, for the fail-open policy. */
 export interface AppEnv {
-  Variables: { review: DecodedReview; cluster: string; cost: AdmissionCost }
+  Variables: { review: DecodedReview; cluster: string; cost: AdmissionCost; webhook: WebhookKind }
 }
 
 /** What the routes are built from; `createApp` builds it from its options. */

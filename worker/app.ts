@@ -2,17 +2,24 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { ReviewError } from '../shared/admission-review.ts'
-import { consoleLog, type LogSink, logAdmission } from './admission-log.ts'
-import { encodeAdmission } from './admission-response.ts'
-import { admitUnchanged, registerAdmitRoute } from './admit-route.ts'
+import { consoleLog, type LogSink } from './admission-log.ts'
+import { registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { unauthorized } from './cluster-auth.ts'
 import { createConfigReader } from './config-reader.ts'
 import type { ConfigStore } from './config-store.ts'
+import { answerFailOpen, logError } from './fail-open.ts'
 import { registerIngestRoutes } from './ingest-route.ts'
 import { registerPreviewRoute } from './preview-route.ts'
 import type { WorkerSettings } from './settings.ts'
 import { createTokenAuth } from './token-auth.ts'
+import { registerValidateRoute } from './validate-route.ts'
+
+/** The body of every 404: the routes there are, never the path asked for. */
+export const NOT_FOUND =
+  'no such route; the Worker serves GET /healthz, POST /v1/admit/{cluster}/{token}, ' +
+  'POST /v1/validate/{cluster}/{token}, GET and PUT /v1/clusters/{cluster}/configs, ' +
+  'POST /v1/clusters/{cluster}/preview'
 
 /** The adapters the Worker runs on; only `store` and `settings` are required. */
 export interface AppOptions {
@@ -46,13 +53,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   )
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   registerAdmitRoute(app, deps)
+  registerValidateRoute(app, deps)
   // A webhook URL without its token segment: the same answer as a wrong token.
-  app.post('/v1/admit/:cluster', () => {
-    throw unauthorized()
-  })
+  for (const path of ['/v1/admit/:cluster', '/v1/validate/:cluster']) {
+    app.post(path, () => {
+      throw unauthorized()
+    })
+  }
   registerIngestRoutes(app, deps)
   registerPreviewRoute(app, deps)
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
+  // A fixed text: the path may carry a token, even one the URL parser moved (`/v1/admit/%2e%2e/t`).
+  app.notFound((c) => c.json({ error: NOT_FOUND }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
       // Headers such as Retry-After ride on the exception's response.
@@ -60,27 +71,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       return c.json({ error: error.message }, error.status, headers)
     }
     if (error instanceof ReviewError) return c.json({ error: error.message }, 400)
-    // The one failure policy: a pod whose review we could read is admitted unchanged, never 500'd
-    // (tumblr: "don't prevent pods from launching"); anything else is a plain 500.
-    const review = c.get('review')
-    if (review !== undefined) {
-      const decision = admitUnchanged('injector error', error)
-      const cost = c.get('cost')
-      try {
-        logAdmission(deps.log, deps.settings.admissionLog, {
-          cluster: c.get('cluster'),
-          request: review.request,
-          decision,
-          kvOps: cost.kvOps,
-          durationMs: deps.now() - cost.startedAt,
-        })
-      } catch {}
-      return c.json(encodeAdmission(review, decision))
-    }
-    // The route pattern, not the path: an admit path carries a token.
-    console.error(
-      JSON.stringify({ event: 'error', route: c.req.routePath, message: String(error) }),
-    )
+    // Both webhooks answer in their own terms once a review was read; the rest is a plain 500.
+    const failOpen = answerFailOpen(c, deps, error)
+    if (failOpen !== undefined) return failOpen
+    logError(c.req.routePath, error)
     return c.json({ error: 'internal error' }, 500)
   })
   return app

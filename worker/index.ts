@@ -1,4 +1,6 @@
-import { decodeReview } from '../shared/admission-review.ts'
+import { decodeReview, encodeValidation } from '../shared/admission-review.ts'
+import { parseClusterName } from '../shared/cluster-name.ts'
+import { consoleLog, logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged } from './admit-route.ts'
 import { createApp } from './app.ts'
@@ -36,8 +38,12 @@ export default {
     if (app instanceof SettingsError) {
       // Fail loudly: every request says which variable is wrong, and the log has it too.
       console.error(JSON.stringify({ event: 'invalid_settings', message: app.message }))
-      if (request.method === 'POST' && new URL(request.url).pathname.startsWith('/v1/admit/')) {
+      const path = new URL(request.url).pathname
+      if (request.method === 'POST' && path.startsWith('/v1/admit/')) {
         return admitMisconfigured(request)
+      }
+      if (request.method === 'POST' && path.startsWith('/v1/validate/')) {
+        return allowUnchecked(request)
       }
       return Response.json({ error: `invalid Worker settings: ${app.message}` }, { status: 500 })
     }
@@ -54,10 +60,35 @@ async function admitMisconfigured(request: Request): Promise<Response> {
   try {
     const review = decodeReview(await readJsonBody(request, ADMISSION_MAX_BYTES))
     const decision = admitUnchanged(
+      'misconfigured',
       'injector unavailable',
       new Error('its settings are invalid; see the Worker log'),
     )
+    // The token is unchecked, so the cluster is only what the path claims.
+    const claimed = parseClusterName(new URL(request.url).pathname.split('/')[3] ?? '')
+    const cluster = claimed.ok ? claimed.name : ''
+    logAdmission(consoleLog, 'all', {
+      cluster,
+      request: review.request,
+      decision,
+      kvOps: 0,
+      durationMs: 0,
+    })
     return Response.json(encodeAdmission(review, decision))
+  } catch {
+    return Response.json(
+      { error: 'invalid Worker settings, and the body is not a readable AdmissionReview' },
+      { status: 400 },
+    )
+  }
+}
+
+/** The ConfigMap check, likewise: a Worker that cannot check allows the ConfigMap and says so. */
+async function allowUnchecked(request: Request): Promise<Response> {
+  try {
+    const review = decodeReview(await readJsonBody(request, ADMISSION_MAX_BYTES))
+    const warning = 'sidecar config check skipped: the injector is unavailable (invalid settings)'
+    return Response.json(encodeValidation(review, { allowed: true, warnings: [warning] }))
   } catch {
     return Response.json(
       { error: 'invalid Worker settings, and the body is not a readable AdmissionReview' },

@@ -7,8 +7,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') {
+    // Header values are never echoed: say only whether there was one.
     throw new HTTPException(415, {
-      message: `content type must be application/json, got "${type || 'none'}"`,
+      message: `content type must be application/json${type ? '' : ', and the request has none'}`,
     })
   }
   const text = await readBodyText(request, maxBytes)

@@ -7,6 +7,7 @@ import { Pod } from 'kubernetes-models/v1'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { repositoryRoot, runCli } from '../support/cli-run.ts'
+import { kubectlRead } from '../support/kubectl-read.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'cli-preview-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -51,6 +52,78 @@ describe('preview', () => {
     const patch = JSON.parse(patchRun.stdout)
     const applied = jsonPatch.applyPatch(readExample('pod.yaml'), patch, true, false).newDocument
     expect(applied).toEqual(parse(podRun.stdout))
+  })
+
+  it('quotes YAML 1.1 booleans and other ambiguous strings, so kubectl reads what the Worker sends', async () => {
+    // Strings that a YAML 1.1 reader (kubectl) or Go's number syntax would take for something else.
+    const ambiguous = [
+      'on',
+      'On',
+      'ON',
+      'yes',
+      'Yes',
+      'y',
+      'Y',
+      'off',
+      'Off',
+      'no',
+      'NO',
+      'n',
+      'N',
+      'true',
+      'False',
+      '~',
+      'null',
+      '0755',
+      '0o17',
+      '0b101',
+      '0x1F',
+      '1e3',
+      '.5',
+      '1_000',
+      '1:30',
+      '2001-12-14',
+      '<<',
+      '=',
+      '+1',
+      '.inf',
+    ]
+    const quoted = (text: string) => JSON.stringify(text)
+    const config = write(
+      'ambiguous-config.yaml',
+      [
+        'name: ambiguous',
+        'annotations:',
+        ...ambiguous.map((v, i) => `  example.com/a${i}: ${quoted(v)}`),
+        'labels: {flag: "yes", level: "off"}',
+        'containers:',
+        '  - name: ambiguous',
+        '    image: busybox',
+        `    args: [${ambiguous.map(quoted).join(', ')}]`,
+        '    env:',
+        ...ambiguous.map((v, i) => `      - {name: V${i}, value: ${quoted(v)}}`),
+      ].join('\n'),
+    )
+    const pod = write(
+      'ambiguous-pod.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {injector.tumblr.com/request: ambiguous}\nspec:\n  containers: [{name: app, image: nginx, args: ["y"]}]\n',
+    )
+    const [yamlRun, patchRun] = await Promise.all([
+      runCli(['preview', '--config', config, '--pod', pod]),
+      runCli(['preview', '--config', config, '--pod', pod, '--patch']),
+    ])
+    expect(yamlRun.stderr).toBe('')
+    const original = parse(readFileSync(pod, 'utf8'))
+    const sent = jsonPatch.applyPatch(
+      original,
+      JSON.parse(patchRun.stdout),
+      true,
+      false,
+    ).newDocument
+    expect(sent.spec.containers[1].args).toEqual(ambiguous)
+    const [read, ...more] = await kubectlRead(yamlRun.stdout)
+    expect(more).toEqual([])
+    expect(read).toEqual(sent)
   })
 
   it('injects every requested config into the pod template of a Deployment', async () => {

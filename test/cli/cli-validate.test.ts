@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { decodeReview } from '../../shared/admission-review.ts'
+import { checkConfigMapReview } from '../../shared/configmap-check.ts'
 import { runCli } from '../support/cli-run.ts'
+import { configMapReview } from '../support/configmap-review.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'cli-validate-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -81,6 +84,84 @@ describe('validate', () => {
     expect(run.stdout).toBe('1 config checked (3 other objects skipped): all valid\n')
     const bad = await runCli(['validate', configMaps, '--configmap-labels', 'no value'])
     expect(bad.stderr).toBe('error: --configmap-labels: "no value" is not key=value\n')
+  })
+
+  it('merges repeated --configmap-labels, as tumblr did: a ConfigMap needs every pair', async () => {
+    const file = write(
+      'labels.yaml',
+      ['web', 'db']
+        .map((tier) =>
+          [
+            'apiVersion: v1',
+            'kind: ConfigMap',
+            `metadata: { name: ${tier}, namespace: platform, labels: { app: k8s-sidecar-injector, tier: ${tier} } }`,
+            `data: { c: "name: ${tier}" }`,
+          ].join('\n'),
+        )
+        .join('\n---\n'),
+    )
+    const run = await runCli([
+      'validate',
+      file,
+      '--configmap-labels',
+      'app=k8s-sidecar-injector',
+      '--configmap-labels',
+      'tier=web',
+    ])
+    expect(run).toEqual({
+      code: 0,
+      stdout: '1 config checked (1 other object skipped): all valid\n',
+      stderr: '',
+    })
+    const both = await runCli([
+      'validate',
+      file,
+      '--configmap-labels',
+      'tier=web',
+      '--configmap-labels',
+      'tier=db',
+    ])
+    expect(both.stderr).toBe(
+      'error: --configmap-labels: label "tier" is given twice with different values\n',
+    )
+  })
+
+  it('prints the problems the validating webhook answers to kubectl apply, line for line', async () => {
+    const data = {
+      'a.yaml': 'name: a\ncontaners: []\n',
+      'b.yaml': 'name: b:v1:x\n',
+      'c.yaml': 'name: c\nhostPID: true\n',
+      'd.yaml': 'name: logger:v1\n',
+      'e.yaml': 'name: logger:v1\n',
+      'f.yaml': 'name: f\nlabels: {on: yes}\n',
+      'g.yaml': 'name: g\ncontainers: [{image: busybox}]\n',
+    }
+    const manifest = write(
+      'webhook-same.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'logging',
+          namespace: 'sidecars',
+          labels: { app: 'k8s-sidecar-injector' },
+        },
+        data,
+      }),
+    )
+    const run = await runCli(['validate', manifest])
+    const printed = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.replace(`${manifest}[`, '').replace(/^([^\]]*)\]: /, '$1: '))
+    const check = checkConfigMapReview(decodeReview(configMapReview({ data })).request, {
+      allowHostAccess: false,
+    })
+    if (check.kind !== 'refuse' || check.verdict.allowed) throw new Error('expected a refusal')
+    const [summary, ...answered] = check.verdict.message.split('\n')
+    expect(summary).toBe(`invalid sidecar config (${printed.length} problems):`)
+    expect(answered).toEqual(printed)
+    expect(printed.length).toBeGreaterThanOrEqual(7)
   })
 
   it('reads a kubectl List of ConfigMaps and JSON files', async () => {

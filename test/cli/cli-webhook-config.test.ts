@@ -2,11 +2,15 @@ import { webcrypto } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1'
+import {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from 'kubernetes-models/admissionregistration.k8s.io/v1'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
+import { parseAllDocuments } from 'yaml'
 import { deriveClusterTokens } from '../../shared/cluster-token.ts'
 import { repositoryRoot, runCli } from '../support/cli-run.ts'
+import { kubectlRead } from '../support/kubectl-read.ts'
 
 const SECRET = 'test-secret-of-at-least-32-characters-long'
 const WORKER = 'https://sidecar-injector.example.workers.dev'
@@ -30,12 +34,26 @@ function golden(name: string): string {
   return readFileSync(resolve(repositoryRoot, 'test/golden', name), 'utf8')
 }
 
+/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it after a deliberate change. */
+function expectGolden(text: string, name: string): void {
+  if (process.env.UPDATE_GOLDEN === '1') {
+    writeFileSync(resolve(repositoryRoot, 'test/golden', name), text)
+  }
+  expect(text).toBe(golden(name))
+}
+
+/** The documents of a multi-document YAML text, as plain objects. */
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk the parsed manifests freely
+function documentsOf(text: string): any[] {
+  return parseAllDocuments(text).map((document) => document.toJS())
+}
+
 describe('webhook-config', () => {
-  it('prints the golden MutatingWebhookConfiguration for the defaults', async () => {
+  it('prints the golden webhook configurations for the defaults', async () => {
     const run = await runCli(PROD_EU)
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
-    expect(run.stdout).toBe(golden('webhook-config.yaml'))
+    expectGolden(run.stdout, 'webhook-config.yaml')
   })
 
   it('prints the golden configuration with every flag set', async () => {
@@ -49,15 +67,29 @@ describe('webhook-config', () => {
       '--exclude-namespace=monitoring',
       '--exclude-namespace=kube-system',
       '--exclude-namespace=istio-system',
+      '--configmap-labels=app=sidecars',
+      '--configmap-labels=tier=platform,example.com/team=infra',
     ])
     expect(run.stderr).toBe('')
-    expect(run.stdout).toBe(golden('webhook-config-flags.yaml'))
+    expectGolden(run.stdout, 'webhook-config-flags.yaml')
   })
 
   it.each([['webhook-config.yaml'], ['webhook-config-flags.yaml']])(
-    '%s validates against the Kubernetes schema and holds the contract',
+    '%s is read by kubectl as exactly the two objects printed',
+    async (name) => {
+      const objects = await kubectlRead(golden(name))
+      expect(objects).toEqual(documentsOf(golden(name)))
+      expect(objects.map((o) => o.kind)).toEqual([
+        'MutatingWebhookConfiguration',
+        'ValidatingWebhookConfiguration',
+      ])
+    },
+  )
+
+  it.each([['webhook-config.yaml'], ['webhook-config-flags.yaml']])(
+    '%s validates against the Kubernetes schema and holds the mutating contract',
     (name) => {
-      const object = parse(golden(name))
+      const [object] = documentsOf(golden(name))
       expect(() => new MutatingWebhookConfiguration(object).validate()).not.toThrow()
       const [webhook, ...rest] = object.webhooks
       expect(rest).toEqual([])
@@ -80,6 +112,73 @@ describe('webhook-config', () => {
   )
 
   it.each([
+    ['webhook-config.yaml', 'prod-eu', { app: 'k8s-sidecar-injector' }],
+    [
+      'webhook-config-flags.yaml',
+      'staging',
+      { app: 'sidecars', tier: 'platform', 'example.com/team': 'infra' },
+    ],
+  ])(
+    '%s validates against the Kubernetes schema and holds the validating contract',
+    (name, cluster, labels) => {
+      const [mutating, validating, ...rest] = documentsOf(golden(name))
+      expect(rest).toEqual([])
+      expect(() => new ValidatingWebhookConfiguration(validating).validate()).not.toThrow()
+      const [webhook, ...others] = validating.webhooks
+      expect(others).toEqual([])
+      expect(webhook).toMatchObject({
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Ignore',
+        timeoutSeconds: 5,
+        rules: [
+          {
+            operations: ['CREATE', 'UPDATE'],
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            resources: ['configmaps'],
+          },
+        ],
+      })
+      // The same admit token as the mutating webhook, on the validate route.
+      const admitUrl: string = mutating.webhooks[0].clientConfig.url
+      expect(webhook.clientConfig.url).toBe(
+        admitUrl.replace(`/v1/admit/${cluster}/`, `/v1/validate/${cluster}/`),
+      )
+      expect(webhook.name).toBe(mutating.webhooks[0].name.replace(/^inject\./, 'validate.'))
+      const [condition, ...more] = webhook.matchConditions
+      expect(more).toEqual([])
+      const pairs = Object.entries(labels)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(
+          ([k, v]) =>
+            `'${k}' in object.metadata.labels && object.metadata.labels['${k}'] == '${v}'`,
+        )
+      expect(condition).toEqual({
+        name: 'sidecar-configmap',
+        expression: ['has(object.metadata.labels)', ...pairs].join(' && '),
+      })
+    },
+  )
+
+  it.each([
+    [
+      ['--configmap-labels', 'app=a', '--configmap-labels', 'app=b'],
+      'error: --configmap-labels: label "app" is given twice with different values',
+    ],
+    [['--configmap-labels', 'app'], 'error: --configmap-labels: "app" is not key=value'],
+    [
+      ['--configmap-labels', "app=it's"],
+      'error: --configmap-labels: label value "it\'s" of "app" is not a valid label value',
+    ],
+  ])('%j fails with one clear line', async (flags, message) => {
+    const run = await runCli([...PROD_EU, ...flags])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toBe(`${message}\n`)
+  })
+
+  it.each([
     ['injector.tumblr.com', 'inject.injector.tumblr.com'],
     ['example.com', 'inject.example.com'],
     ['injector', 'inject.injector.sidecar-injector'],
@@ -88,9 +187,10 @@ describe('webhook-config', () => {
     async (ns, name) => {
       const run = await runCli([...PROD_EU, '--annotation-namespace', ns])
       expect(run.code).toBe(0)
-      const object = parse(run.stdout)
-      expect(object.webhooks[0].name).toBe(name)
-      expect(object.webhooks[0].name.split('.').length).toBeGreaterThanOrEqual(3)
+      const [mutating, validating] = documentsOf(run.stdout)
+      expect(mutating.webhooks[0].name).toBe(name)
+      expect(mutating.webhooks[0].name.split('.').length).toBeGreaterThanOrEqual(3)
+      expect(validating.webhooks[0].name).toBe(name.replace(/^inject\./, 'validate.'))
     },
   )
 
@@ -100,8 +200,11 @@ describe('webhook-config', () => {
     })
     expect(run.code).toBe(0)
     const tokens = await deriveClusterTokens(SECRET, 'prod-eu', webcrypto.subtle)
-    const url = parse(run.stdout).webhooks[0].clientConfig.url
-    expect(url).toBe(`${WORKER}/v1/admit/prod-eu/${tokens.admit}`)
+    const [mutating, validating] = documentsOf(run.stdout)
+    expect(mutating.webhooks[0].clientConfig.url).toBe(`${WORKER}/v1/admit/prod-eu/${tokens.admit}`)
+    expect(validating.webhooks[0].clientConfig.url).toBe(
+      `${WORKER}/v1/validate/prod-eu/${tokens.admit}`,
+    )
     expect(run.stdout).not.toContain(tokens.sync)
   })
 

@@ -179,7 +179,12 @@ describe('push against a real Worker', () => {
   })
 
   it.each([
-    ['a wrong token', { INJECTOR_SYNC_TOKEN: 'not-the-token' }, [] as string[]],
+    // Well formed, so it reaches the Worker: 43 base64url characters, but not this scope's.
+    [
+      'a wrong token',
+      { INJECTOR_SYNC_TOKEN: 'WrongTokenOfTheRightShape_0123456789abcdefg' },
+      [] as string[],
+    ],
     ['another cluster’s token', {}, ['--cluster', 'production']],
   ])('refuses %s with one line', async (_, env, extra) => {
     const run = await runCli(

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { readStoredConfigs, waitForConvergence } from '../support/converge.ts'
 import { startRelayProcess, waitForReadiness } from '../support/relay-process.ts'
 import { CONFIG_NAMESPACE, RELAY_LABELS, startRelayStack } from '../support/relay-stack.ts'
 import { brokenConfigText, sidecarConfigText } from '../support/sidecar-config-text.ts'
+import { TOKEN_A, TOKEN_B } from '../support/token-texts.ts'
 import { startWorker, type WorkerProcess } from '../support/worker-process.ts'
 
 const SECRET = 'relay-basic-secret-0123456789abcdef'
@@ -240,6 +244,8 @@ describe('relay against the fake API server and a real Worker', () => {
     [{ cluster: 'Not_A_Name' }, '--cluster'],
     [{ 'configmap-labels': 'app' }, '--configmap-labels'],
     [{ 'token-file': '/nonexistent/token' }, '--token-file'],
+    [{ 'worker-url': 'http://injector.example.com' }, '--worker-url'],
+    [{ cluster: 'shared' }, '--cluster'],
   ])('fails at start-up with %o, naming %s', async (flags, named) => {
     const relay = await startRelayProcess({
       flags: {
@@ -254,5 +260,33 @@ describe('relay against the fake API server and a real Worker', () => {
     const exit = await relay.exited
     expect(exit.code).toBe(2)
     expect(relay.output()).toContain(named)
+  })
+
+  it('refuses a token file holding the whole `token` output, printing neither token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-token-output-'))
+    const path = join(dir, 'token')
+    writeFileSync(path, `cluster: c1\nadmit: ${TOKEN_A}\nsync: ${TOKEN_B}\n`)
+    try {
+      const relay = await startRelayProcess({
+        flags: {
+          cluster: 'c1',
+          'worker-url': 'http://127.0.0.1:9',
+          'token-file': path,
+          'configmap-namespace': 'default',
+          'master-url': 'http://127.0.0.1:9',
+        },
+      })
+      expect((await relay.exited).code).toBe(2)
+      const output = relay.output()
+      expect(output).toContain(
+        `relay: --token-file (RELAY_TOKEN_FILE): token file ${path} holds the whole \`sidecar-injector token\` output`,
+      )
+      for (const token of [TOKEN_A, TOKEN_B]) {
+        expect(output).not.toContain(token)
+        expect(output).not.toContain(token.slice(0, 16))
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { formatLabelSelector, parseLabelSelector } from '../../shared/label-selector.ts'
+import {
+  formatLabelSelector,
+  mergeLabelSelectors,
+  parseLabelSelector,
+} from '../../shared/label-selector.ts'
 
 describe('parseLabelSelector', () => {
   it.each([
@@ -29,5 +33,25 @@ describe('parseLabelSelector', () => {
 describe('formatLabelSelector', () => {
   it('sorts keys so the same selector always gives the same query', () => {
     expect(formatLabelSelector({ tier: 's', app: 'x' })).toBe('app=x,tier=s')
+  })
+})
+
+describe('mergeLabelSelectors', () => {
+  it.each([
+    [['app=a', 'tier=web'], { app: 'a', tier: 'web' }],
+    [['app=a,team=x', 'tier=web', 'zone=1'], { app: 'a', team: 'x', tier: 'web', zone: '1' }],
+    [['app=a', 'app=a'], { app: 'a' }],
+    [['app=a'], { app: 'a' }],
+  ])('%j selects %j', (texts, labels) => {
+    expect(mergeLabelSelectors(texts)).toEqual({ ok: true, labels })
+  })
+
+  it.each([
+    [['app=a', 'app=b'], 'label "app" is given twice with different values'],
+    [['app=a', 'tier'], '"tier" is not key=value'],
+    [['app=a', ''], 'empty label selector (use key=value)'],
+    [[], 'empty label selector (use key=value)'],
+  ])('%j fails: %s', (texts, message) => {
+    expect(mergeLabelSelectors(texts)).toEqual({ ok: false, message })
   })
 })

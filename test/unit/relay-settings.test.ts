@@ -78,7 +78,7 @@ describe('readRelaySettings', () => {
   it('takes each setting from its environment variable, flags winning', () => {
     const env = {
       RELAY_CLUSTER: 'from-env',
-      RELAY_WORKER_URL: 'http://w',
+      RELAY_WORKER_URL: 'http://localhost:8787',
       RELAY_TOKEN_FILE: '/env-token',
       RELAY_SCOPE: 'shared',
       RELAY_CONFIGMAP_NAMESPACE: '*',
@@ -95,7 +95,7 @@ describe('readRelaySettings', () => {
     expect(read([], env)).toEqual({
       cluster: 'from-env',
       scope: 'shared',
-      workerUrl: 'http://w',
+      workerUrl: 'http://localhost:8787',
       tokenFile: '/env-token',
       namespaces: { all: true },
       labels: { k: 'v' },
@@ -115,7 +115,7 @@ describe('readRelaySettings', () => {
     [[], {}, /--cluster \(RELAY_CLUSTER\): required/],
     [['--cluster', 'c1', '--token-file', '/t'], {}, /--worker-url \(RELAY_WORKER_URL\): required/],
     [
-      ['--cluster', 'c1', '--worker-url', 'http://w'],
+      ['--cluster', 'c1', '--worker-url', 'https://w'],
       {},
       /--token-file \(RELAY_TOKEN_FILE\): required/,
     ],
@@ -151,6 +151,93 @@ describe('readRelaySettings', () => {
     })
     expect(read(REQUIRED, { ...tumblr, RELAY_CONFIGMAP_LABELS: 'team=b' }).labels).toEqual({
       team: 'b',
+    })
+  })
+
+  describe('--worker-url: https, or http to a loopback host only', () => {
+    it.each([
+      ['https://injector.example.com/', 'https://injector.example.com'],
+      ['http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
+      ['http://127.9.8.7:8787/', 'http://127.9.8.7:8787'],
+      ['http://localhost:8787', 'http://localhost:8787'],
+      ['http://LOCALHOST:8787', 'http://localhost:8787'],
+      ['http://[::1]:8787', 'http://[::1]:8787'],
+    ])('accepts %s', (url, expected) => {
+      expect(read([...REQUIRED, '--worker-url', url], {}, 'ns').workerUrl).toBe(expected)
+    })
+
+    it.each([
+      ['http://injector.example.com', 'injector.example.com'],
+      ['http://10.0.0.7:8787', '10.0.0.7'],
+      ['http://128.0.0.1', '128.0.0.1'],
+      ['http://localhost.example.com', 'localhost.example.com'],
+      ['http://[::2]', '[::2]'],
+      ['http://0.0.0.0:8787', '0.0.0.0'],
+    ])('refuses %s, naming the host and never the token', (url, host) => {
+      expect(failure([...REQUIRED, '--worker-url', url], {}, 'ns')).toBe(
+        `--worker-url (RELAY_WORKER_URL): http:// is refused for ${host}, which is not loopback (localhost, 127.0.0.0/8, ::1); use https:// so the sync token does not cross the network in clear`,
+      )
+    })
+
+    it.each([
+      ['ftp://w', '--worker-url (RELAY_WORKER_URL): must be an https URL'],
+      ['not a url', '--worker-url (RELAY_WORKER_URL): must be an https URL'],
+      [
+        'https://w.example/?token=x',
+        '--worker-url (RELAY_WORKER_URL): give the base URL only, without query, fragment or credentials',
+      ],
+    ])('refuses %s', (url, message) => {
+      expect(failure([...REQUIRED, '--worker-url', url], {}, 'ns')).toBe(message)
+    })
+  })
+
+  describe('`shared` is the fleet scope, not a cluster', () => {
+    it('accepts --cluster shared with --scope shared', () => {
+      const settings = read([...REQUIRED, '--cluster', 'shared', '--scope', 'shared'], {}, 'ns')
+      expect(settings).toMatchObject({ cluster: 'shared', scope: 'shared' })
+    })
+
+    it.each([
+      [['--cluster', 'shared'], {}],
+      [['--cluster', 'shared', '--scope', 'cluster'], {}],
+      [[], { RELAY_CLUSTER: 'shared' }],
+    ])('refuses %j %j without --scope shared', (flags, env) => {
+      const argv = ['--worker-url', 'https://w.example', '--token-file', '/t', ...flags]
+      expect(failure(argv, env, 'ns')).toBe(
+        '--cluster (RELAY_CLUSTER): "shared" is reserved for the fleet-wide scope; name the cluster, or add --scope shared to push this cluster\'s ConfigMaps to the fleet scope',
+      )
+    })
+  })
+
+  describe('--configmap-labels, repeated, adds up as in tumblr', () => {
+    it.each([
+      [
+        ['--configmap-labels', 'app=a', '--configmap-labels', 'tier=web'],
+        { app: 'a', tier: 'web' },
+      ],
+      [
+        ['--configmap-labels=app=a,team=x', '--configmap-labels=tier=web'],
+        { app: 'a', team: 'x', tier: 'web' },
+      ],
+      [['--configmap-labels', 'app=a', '--configmap-labels', 'app=a'], { app: 'a' }],
+      [['--configmap-labels', 'app=a'], { app: 'a' }],
+    ])('%j selects %j', (flags, labels) => {
+      expect(
+        read([...REQUIRED, ...flags], { RELAY_CONFIGMAP_LABELS: 'env=ignored' }, 'ns').labels,
+      ).toEqual(labels)
+    })
+
+    it.each([
+      [
+        ['--configmap-labels', 'app=a', '--configmap-labels', 'app=b'],
+        '--configmap-labels (RELAY_CONFIGMAP_LABELS): label "app" is given twice with different values',
+      ],
+      [
+        ['--configmap-labels', 'app=a', '--configmap-labels', 'tier'],
+        '--configmap-labels (RELAY_CONFIGMAP_LABELS): "tier" is not key=value',
+      ],
+    ])('%j fails: %s', (flags, message) => {
+      expect(failure([...REQUIRED, ...flags], {}, 'ns')).toBe(message)
     })
   })
 

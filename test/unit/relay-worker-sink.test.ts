@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createWorkerSink, parseRetryAfter } from '../../relay/worker-sink.ts'
 import type { IngestRequest, IngestResponse } from '../../shared/ingest-api.ts'
+import { TOKEN_A, TOKEN_B } from '../support/token-texts.ts'
 
 const REQUEST: IngestRequest = {
   configs: [
@@ -25,6 +26,46 @@ function fakeFetch(answer: () => Response | Promise<Response>) {
 }
 
 describe('createWorkerSink', () => {
+  it('never repeats a header value that fetch refuses', async () => {
+    // Node's fetch names the refused value: here the whole `token` output, both tokens.
+    const sink = createWorkerSink({
+      workerUrl: 'http://127.0.0.1:9',
+      scope: 'c1',
+      token: () => `admit: ${TOKEN_A}\nsync: ${TOKEN_B}`,
+    })
+    const outcome = await sink.push(REQUEST, new AbortController().signal)
+    expect(outcome).toEqual({
+      kind: 'error',
+      message: 'fetch refused a request header (its value is not shown); check the token file',
+    })
+  })
+
+  it.each([
+    [
+      'a token echoed in an error body',
+      JSON.stringify({ error: `token ${TOKEN_A} refused` }),
+      'Worker answered 400: token [redacted] refused',
+    ],
+    [
+      'a Bearer value in a plain-text body',
+      `bad header Bearer ${TOKEN_A}`,
+      'Worker answered 400: bad header Bearer [redacted]',
+    ],
+  ])('redacts %s', async (_, body, message) => {
+    const { fetchFn } = fakeFetch(() => new Response(body, { status: 400 }))
+    const sink = createWorkerSink({
+      workerUrl: 'http://w',
+      scope: 'c1',
+      token: () => 't',
+      fetch: fetchFn,
+    })
+    expect(await sink.push(REQUEST, new AbortController().signal)).toEqual({
+      kind: 'error',
+      status: 400,
+      message,
+    })
+  })
+
   it('PUTs the set to the scope with the current token and reads the answer', async () => {
     let token = 'first'
     const { calls, fetchFn } = fakeFetch(() => Response.json(RESPONSE))

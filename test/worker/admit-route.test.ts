@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/config-store.ts'
 import { createKvConfigStore } from '../../worker/config-store.ts'
@@ -227,11 +228,13 @@ describe('KV failure', () => {
 
 describe('failure policy', () => {
   it('admits unchanged with a warning when anything fails after the review was read', async () => {
+    const lines: JsonObject[] = []
     const app = createApp({
       store: createKvConfigStore(freshKv()),
       settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
-      log: () => {
-        throw new Error('log sink broke')
+      // The first line breaks the route; the fail-open path logs its own.
+      log: (line) => {
+        if (lines.push(line) === 1) throw new Error('log sink broke')
       },
     })
     const res = await postReview(app, 'alpha', podReview(undefined))
@@ -242,5 +245,12 @@ describe('failure policy', () => {
     expect(admission.warnings).toEqual([
       'sidecar injection skipped, injector error: log sink broke',
     ])
+    // The Worker's own fault, not KV's: internal_error, never lookup_failed.
+    expect(lines[1]).toMatchObject({
+      event: 'admission',
+      decision: 'skip',
+      reason: 'internal_error',
+      detail: 'injector error: log sink broke',
+    })
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { NOT_FOUND } from '../../worker/app.ts'
 import { podReview, SECRET, testApp, tokensFor } from './harness.ts'
 
 const MiB = 1024 * 1024
@@ -104,7 +105,7 @@ const cases: [string, Build, number, string][] = [
     'no content type',
     admit(new TextEncoder().encode(json(review)), { type: null }),
     415,
-    'got \\"none\\"',
+    'must be application/json, and the request has none',
   ],
   ['a JSON list', admit('[1,2]'), 400, 'must be a JSON object'],
   ['a JSON string', admit('"review"'), 400, 'must be a JSON object'],
@@ -165,7 +166,7 @@ const cases: [string, Build, number, string][] = [
     'cluster: must be lowercase',
   ],
   ['cluster with ..', admit(json(review), { cluster: 'a..b' }), 400, 'cluster: must be lowercase'],
-  ['cluster as .. segment', admit(json(review), { cluster: '%2e%2e' }), 404, 'no route'],
+  ['cluster as .. segment', admit(json(review), { cluster: '%2e%2e' }), 404, 'no such route'],
   [
     'uppercase cluster',
     admit(json(review), { cluster: 'Alpha' }),
@@ -185,7 +186,7 @@ const cases: [string, Build, number, string][] = [
     401,
     'unauthorized',
   ],
-  ['unknown route', plain('GET', '/v2/admit'), 404, 'no route for GET /v2/admit'],
+  ['unknown route', plain('GET', '/v2/admit'), 404, 'no such route'],
   ['GET on the admit route', plain('GET', '/v1/admit/alpha/token'), 405, 'use POST'],
   ['DELETE on configs', plain('DELETE', '/v1/clusters/alpha/configs'), 405, 'use PUT, GET, HEAD'],
   ['POST on /healthz', plain('POST', '/healthz'), 405, 'use GET, HEAD'],
@@ -302,6 +303,44 @@ describe('methods', () => {
     const res = await app.request('/v1/nothing', { method: 'DELETE' })
     expect(res.status).toBe(404)
     expect(res.headers.get('allow')).toBeNull()
-    expect(await res.json()).toEqual({ error: 'no route for DELETE /v1/nothing' })
+    expect(await res.json()).toEqual({ error: NOT_FOUND })
+  })
+})
+
+describe('no answer echoes a token from the path or a header', () => {
+  const ADMIT = 'AdmitTokenInThePath_0123456789abcdefghijklm'
+  it.each([
+    ['POST', `/v1/admit/%2e%2e/${ADMIT}`, 404],
+    ['POST', `/v1/admit/alpha/%2e%2e/%2e%2e/${ADMIT}`, 404],
+    ['POST', `/v1/validate/%2e%2e/${ADMIT}`, 404],
+    ['POST', `/v1/admit/alpha/${ADMIT}/extra`, 404],
+    ['GET', `/${ADMIT}`, 404],
+    ['GET', `/v1/admit/alpha/${ADMIT}`, 405],
+    ['PUT', `/v1/validate/alpha/${ADMIT}`, 405],
+    ['POST', `/v1/admit/alpha/${ADMIT}`, 401],
+    ['POST', `/v1/validate/alpha/${ADMIT}`, 401],
+  ])('%s %s -> %i, without the token', async (method, path, status) => {
+    const res = await testApp().app.request(path, { method })
+    expect(res.status).toBe(status)
+    const text = await res.text()
+    expect(text).not.toContain(ADMIT)
+    expect(text).not.toContain(ADMIT.slice(0, 12))
+    if (status === 404) expect(JSON.parse(text)).toEqual({ error: NOT_FOUND })
+  })
+
+  it.each([
+    ['a token as the content type', { 'content-type': ADMIT }, 415],
+    ['a Bearer token as the content type', { 'content-type': `Bearer ${ADMIT}` }, 415],
+  ])('never echoes %s', async (_, headers, status) => {
+    const { admit: token } = await tokensFor('alpha')
+    const res = await testApp().app.request(`/v1/admit/alpha/${token}`, {
+      method: 'POST',
+      headers,
+      body: json(review),
+    })
+    expect(res.status).toBe(status)
+    const text = await res.text()
+    expect(text).not.toContain(ADMIT.slice(0, 12))
+    expect(JSON.parse(text)).toEqual({ error: 'content type must be application/json' })
   })
 })

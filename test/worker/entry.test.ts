@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../worker/index.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
+import { configMapReview } from '../support/configmap-review.ts'
 import { configText, podReview, SECRET, tokensFor } from './harness.ts'
 
 async function call(request: Request, vars: Record<string, string>): Promise<Response> {
@@ -76,6 +77,7 @@ describe('worker entry (worker/index.ts)', () => {
 
   it('still admits pods, unchanged and with a warning, when a setting is bad', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
     const { admit } = await tokensFor('alpha')
     const post = (body: string) =>
       call(
@@ -96,9 +98,37 @@ describe('worker entry (worker/index.ts)', () => {
       allowed: true,
     })
     expect(body.response.patch).toBeUndefined()
-    expect(body.response.warnings.join(' ')).toContain('injector unavailable')
-    expect(body.response.warnings.join(' ')).not.toContain('INJECTOR_SECRET')
+    expect(body.response.warnings).toEqual([
+      'sidecar injection skipped, injector unavailable: its settings are invalid; see the Worker log',
+    ])
+    expect(log.mock.calls.flat().map((line) => JSON.parse(String(line)))).toEqual([
+      expect.objectContaining({
+        event: 'admission',
+        cluster: 'alpha',
+        decision: 'skip',
+        reason: 'misconfigured',
+      }),
+    ])
     expect((await post('{"truncated')).status).toBe(400)
+  })
+
+  it('allows sidecar ConfigMaps unchecked, with a warning, when a setting is bad', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { admit } = await tokensFor('alpha')
+    const res = await call(
+      new Request(`http://w/v1/validate/alpha/${admit}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(configMapReview({ data: { bad: 'contaners: []' } })),
+      }),
+      { INJECTOR_SECRET: 'too-short' },
+    )
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { response: unknown }).response).toEqual({
+      uid: expect.any(String),
+      allowed: true,
+      warnings: ['sidecar config check skipped: the injector is unavailable (invalid settings)'],
+    })
   })
 
   it('refuses to serve without INJECTOR_SECRET, which wrangler.toml leaves to a secret', async () => {
