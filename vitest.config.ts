@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 
@@ -31,6 +32,14 @@ export default defineConfig({
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        // As wrangler.toml's [alias]: the Worker is tested with the formats it ships with.
+        resolve: {
+          alias: {
+            '@kubernetes-models/validate': fileURLToPath(
+              new URL('./shared/schema-formats.ts', import.meta.url),
+            ),
+          },
+        },
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],

@@ -9,10 +9,11 @@ export interface Finding {
   readonly message: string
 }
 
-/** The valid configs by `name:version`, and every problem found on the way. */
+/** The valid configs by `name:version`, every problem found on the way, and notes that refuse nothing. */
 export interface CheckedConfigs {
   readonly configs: ReadonlyMap<string, SidecarConfig>
   readonly findings: readonly Finding[]
+  readonly notes: readonly Finding[]
 }
 
 /** Checks the documents as one set, with the Worker's own rule: schema, host access, duplicates. */
@@ -26,12 +27,15 @@ export function checkConfigs(
     path: '',
     message: p.message,
   }))
+  const notes: Finding[] = []
   const configs = new Map<string, SidecarConfig>()
   for (const { entry, verdict } of checkConfigSet(documents, options)) {
-    if (verdict.ok) configs.set(verdict.ref, verdict.config)
-    else for (const issue of verdict.issues) findings.push({ label: entry.label, ...issue })
+    if (verdict.ok) {
+      configs.set(verdict.ref, verdict.config)
+      for (const note of verdict.notes) notes.push({ label: entry.label, ...note })
+    } else for (const issue of verdict.issues) findings.push({ label: entry.label, ...issue })
   }
-  return { configs, findings }
+  return { configs, findings, notes }
 }
 
 /** Formats a finding as one output line. */

@@ -20,7 +20,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
       'Check sidecar configs the way the Worker checks them at ingest: YAML or JSON config files and ' +
         'ConfigMap manifests (each data key is one config), any number of documents per file. ' +
         'Folders are read recursively (.yaml, .yml, .json). Prints `file: path: problem` for each ' +
-        'problem and exits 1 when there is any.',
+        'problem and exits 1 when there is any; `note: file: path: ...` lines refuse nothing.',
     )
     .argument('<paths...>', 'files or folders')
     .option(
@@ -43,7 +43,9 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
       if (documents.length === 0 && problems.length === 0) {
         throw new CliError(`no sidecar configs found in ${paths.join(', ')}`)
       }
-      const { findings } = checkConfigs(documents, problems, flags)
+      const { findings, notes } = checkConfigs(documents, problems, flags)
+      // Notes refuse nothing (a number read as a string, as tumblr did): said, never failed on.
+      for (const note of notes) io.out(`note: ${formatFinding(note)}\n`)
       for (const finding of findings) io.out(`${formatFinding(finding)}\n`)
       const others =
         skipped.length === 0

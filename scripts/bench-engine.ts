@@ -175,6 +175,6 @@ console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const row of rows) console.log(row)
 console.log('')
 console.log(
-  "engine: decodeReview + decideAdmission (plan, lookup, inheritance, patch) + encodeAdmission (JSON Patch text, base64 with the runtime's btoa, as the Worker wires it)",
+  "engine: decodeReview + decideAdmission (plan, lookup, inheritance, patch, check of the patched pod) + encodeAdmission (JSON Patch text, base64 with the runtime's btoa, as the Worker wires it)",
 )
 console.log('end to end: JSON.parse of the review + engine + JSON.stringify of the response')

@@ -1,5 +1,6 @@
 import { encodeBase64Utf8 } from './base64.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
+import { formatPatch } from './patch-text.ts'
 import type { Decision } from './types.ts'
 
 /** The AdmissionReview versions this webhook speaks; the answer uses the request's. */
@@ -76,6 +77,8 @@ export function decodeReview(body: unknown): DecodedReview {
 export interface ResponseEncoding {
   /** Standard padded base64 of the UTF-8 bytes of `text`. */
   readonly base64Utf8: (text: string) => string
+  /** The same for a text known to be ASCII, whose bytes are its char codes (`btoa`). */
+  readonly base64Ascii?: (text: string) => string
 }
 
 /** The portable encoding: plain JavaScript, for any runtime. */
@@ -91,7 +94,10 @@ export function encodeResponse(
   if (decision.kind === 'inject' && decision.patch.length > 0) {
     // patch is base64 of the JSON Patch text (admission.k8s.io/v1 AdmissionResponse.patch).
     response.patchType = 'JSONPatch'
-    response.patch = encoding.base64Utf8(JSON.stringify(decision.patch))
+    const { text, ascii } = formatPatch(decision.patch)
+    const { base64Ascii } = encoding
+    response.patch =
+      ascii && base64Ascii !== undefined ? base64Ascii(text) : encoding.base64Utf8(text)
   }
   if (decision.warnings.length > 0) response.warnings = decision.warnings.map(trimWarning)
   if (review.apiVersion === 'admission.k8s.io/v1' && decision.kind === 'inject') {

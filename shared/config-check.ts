@@ -103,8 +103,8 @@ export function checkEnv(
     { key: 'name', what: 'env name' },
     (entry, at, name) => {
       const literal = entry.value
-      if (literal !== undefined && typeof literal !== 'string') {
-        report(`${at}.value`, 'must be a string (quote numbers and booleans)')
+      if (literal !== undefined && literal !== null && typeof literal !== 'string') {
+        report(`${at}.value`, 'must be a string')
       } else if (
         typeof literal === 'string' &&
         literal !== '' &&

@@ -3,12 +3,20 @@ import { parseSidecarConfig } from './sidecar-config.ts'
 import { formatSidecarRef } from './sidecar-ref.ts'
 import type { ConfigIssue, SidecarConfig } from './types.ts'
 
-/** The verdict on one entry of a config set: its config, or why the set cannot hold it. */
+/**
+ * The verdict on one entry of a config set: its config with its notes (findings that do not
+ * refuse it), or why the set cannot hold it.
+ */
 export type ConfigVerdict =
-  | { readonly ok: true; readonly ref: string; readonly config: SidecarConfig }
+  | {
+      readonly ok: true
+      readonly ref: string
+      readonly config: SidecarConfig
+      readonly notes: readonly ConfigIssue[]
+    }
   | { readonly ok: false; readonly ref?: string; readonly issues: readonly ConfigIssue[] }
 
-/** How a set is checked: host access is refused unless the Worker allows it. */
+/** How a set is checked: access beyond Pod Security baseline is refused unless the Worker allows it. */
 export interface ConfigSetOptions {
   readonly allowHostAccess: boolean
 }
@@ -64,9 +72,9 @@ function checkEntry(text: string, options: ConfigSetOptions): ConfigVerdict {
   if (!options.allowHostAccess && parsed.hostAccess.length > 0) {
     const issues = parsed.hostAccess.map((finding) => ({
       path: finding.path,
-      message: `host access (${finding.kind}) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true`,
+      message: `${finding.detail} is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true`,
     }))
     return { ok: false, ref, issues }
   }
-  return { ok: true, ref, config: parsed.config }
+  return { ok: true, ref, config: parsed.config, notes: parsed.notes }
 }

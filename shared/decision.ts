@@ -1,8 +1,10 @@
 import type { AdmissionRequest } from './admission-review.ts'
 import { findHostAccess } from './host-access.ts'
 import { resolveSidecarConfig } from './inheritance.ts'
+import { checkInjectionResult } from './injection-check.ts'
 import { isJsonObject, type JsonObject, ownMember } from './json.ts'
 import { buildPatch } from './patch.ts'
+import { findBorrowing } from './privilege-borrowing.ts'
 import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
 import type {
   ConfigLookup,
@@ -112,9 +114,9 @@ export function decideAdmission(
     if (!resolved.ok) return configError(`config "${formatSidecarRef(ref)}": ${resolved.message}`)
     const access = findHostAccess(resolved.config)
     if (settings.allowHostAccess === false && access.length > 0) {
-      const paths = access.map((finding) => finding.path).join(', ')
+      const what = access.map((finding) => `${finding.path}: ${finding.detail}`).join(', ')
       return configError(
-        `config "${formatSidecarRef(ref)}" asks for host access (${paths}), which is not allowed`,
+        `config "${formatSidecarRef(ref)}" asks for host access beyond Pod Security baseline (${what}), which is not allowed`,
       )
     }
     configs.push(resolved.config)
@@ -143,6 +145,23 @@ export function decideAdmission(
       reason: 'nothing_to_inject',
       detail: 'the pod already has everything',
       warnings: result.clashes,
+    }
+  }
+  const applied = configs.filter((config) => result.applied.includes(formatSidecarRef(config)))
+  if (settings.allowHostAccess === false) {
+    const borrowing = findBorrowing(objectAt(pod, 'spec') ?? {}, applied)
+    if (borrowing.length > 0) return configError(`${borrowing.join('; ')}, which is not allowed`)
+  }
+  // The injector must never be the reason a pod cannot be created: the API server treats a
+  // patched pod it cannot accept as an error of its own, whatever the failurePolicy.
+  const invalid = checkInjectionResult(pod, applied, result.patch)
+  if (invalid !== undefined) {
+    const detail = `the injected pod would be invalid: ${invalid}`
+    return {
+      kind: 'skip',
+      reason: 'invalid_result',
+      detail,
+      warnings: [`sidecar injection skipped: ${detail}`],
     }
   }
   return { kind: 'inject', configs: result.applied, patch: result.patch, warnings: result.clashes }

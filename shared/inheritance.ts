@@ -2,7 +2,7 @@ import type { JsonObject } from './json.ts'
 import { formatSidecarRef } from './sidecar-ref.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from './types.ts'
 
-/** How many `inherits` hops a chain may take, as in tumblr's injector. */
+/** How many `inherits` hops a chain may take (tumblr's injector had no limit). */
 export const MAX_INHERITANCE_DEPTH = 10
 
 /** The result of following a config's `inherits` chain. */
@@ -48,7 +48,8 @@ export function resolveSidecarConfig(ref: SidecarRef, lookup: ConfigLookup): Res
     const child = configs[i]
     if (child !== undefined) merged = mergeSidecarConfigs(merged, child)
   }
-  const clash = findNameClash(merged)
+  // One config's names were checked when it was parsed; only a merge can make them clash.
+  const clash = configs.length > 1 ? findNameClash(merged) : undefined
   if (clash !== undefined) {
     return { ok: false, message: `${clash} (after inheritance ${chain.join(' -> ')})` }
   }

@@ -34,8 +34,34 @@ export interface PodContainers {
   readonly names: ReadonlySet<string>
 }
 
+// A lone config that shares no container name with the pod merges the same way into any pod,
+// and configs are immutable: the common request, one config, is merged once.
+const alone = new WeakMap<SidecarConfig, Injection>()
+
 /** Merges `configs` in order, reporting conflicts between them and clashes with the pod. */
 export function combineConfigs(configs: readonly SidecarConfig[], pod: PodContainers): Injection {
+  const [only] = configs
+  if (configs.length !== 1 || only === undefined || sharesName(only, pod)) {
+    return combine(configs, pod)
+  }
+  let known = alone.get(only)
+  if (known === undefined) {
+    known = combine(configs, pod)
+    alone.set(only, known)
+  }
+  return known
+}
+
+function sharesName(config: SidecarConfig, pod: PodContainers): boolean {
+  for (const list of [config.containers, config.initContainers]) {
+    for (const container of list) {
+      if (typeof container.name === 'string' && pod.names.has(container.name)) return true
+    }
+  }
+  return false
+}
+
+function combine(configs: readonly SidecarConfig[], pod: PodContainers): Injection {
   const applied: string[] = []
   const clashes: string[] = []
   const conflicts: string[] = []

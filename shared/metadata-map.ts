@@ -30,7 +30,7 @@ export function checkMetadataMap(
     if (!isQualifiedName(key)) {
       report(at, 'key must be a qualified name ([prefix/]name, name at most 63 characters)')
     } else if (typeof item !== 'string') {
-      report(at, 'must be a string (quote numbers and booleans)')
+      report(at, 'must be a string')
     } else if (labelValues && item !== '' && (item.length > 63 || !NAME_PART.test(item))) {
       report(at, 'label value must be at most 63 characters of A-Z, a-z, 0-9, "-", "_", "."')
     } else {

@@ -66,15 +66,40 @@ export function appendAll(
   for (const item of items) ops.push({ op: 'add', path: `${path}/-`, value: item })
 }
 
+interface SharedResult {
+  readonly env: readonly JsonObject[]
+  readonly mounts: readonly JsonObject[]
+  readonly result: JsonObject
+}
+
+// A config container completed with the same shared entries is the same object again, so each
+// admission's patch carries one object per config container, whose JSON is written once.
+const completed = new WeakMap<JsonObject, SharedResult>()
+
 /** An injected container with the configs' env and mounts it does not define itself. */
 export function withShared(container: JsonObject, injection: Injection): JsonObject {
+  const known = completed.get(container)
+  if (
+    known !== undefined &&
+    sameItems(known.env, injection.env) &&
+    sameItems(known.mounts, injection.volumeMounts)
+  ) {
+    return known.result
+  }
   const env = merged(container.env, injection.env, ['name'])
   const mounts = merged(container.volumeMounts, injection.volumeMounts, MOUNT_KEYS)
-  if (env === undefined && mounts === undefined) return container
-  const result: JsonObject = { ...container }
-  if (env !== undefined) define(result, 'env', env)
-  if (mounts !== undefined) define(result, 'volumeMounts', mounts)
+  let result = container
+  if (env !== undefined || mounts !== undefined) {
+    result = { ...container }
+    if (env !== undefined) define(result, 'env', env)
+    if (mounts !== undefined) define(result, 'volumeMounts', mounts)
+  }
+  completed.set(container, { env: injection.env, mounts: injection.volumeMounts, result })
   return result
+}
+
+function sameItems(a: readonly JsonObject[], b: readonly JsonObject[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i])
 }
 
 /** What makes two volumeMounts of one container the same: the volume, or the path. */
@@ -90,22 +115,22 @@ function merged(
   return [...(Array.isArray(own) ? own : []), ...extra]
 }
 
-/** The `wanted` entries that share none of `keys` with an entry of `list`. */
+/**
+ * The `wanted` entries that share none of `keys` with an entry of `list`. Both lists are a few
+ * entries long, so scanning them beats building a set per key on every admission.
+ */
 function missingFrom(
   list: JsonValue | undefined,
   wanted: readonly JsonObject[],
   keys: readonly string[],
 ): JsonObject[] {
-  const taken = keys.map((key) => valuesOf(list, key))
-  return wanted.filter((entry) => keys.every((key, i) => !taken[i]?.has(ownMember(entry, key))))
-}
-
-function valuesOf(list: JsonValue | undefined, key: string): Set<JsonValue | undefined> {
-  const values = new Set<JsonValue | undefined>()
-  if (Array.isArray(list)) {
-    for (const entry of list) if (isJsonObject(entry)) values.add(ownMember(entry, key))
-  }
-  return values
+  if (!Array.isArray(list) || list.length === 0) return [...wanted]
+  return wanted.filter((entry) =>
+    keys.every((key) => {
+      const value = ownMember(entry, key)
+      return !list.some((item) => isJsonObject(item) && ownMember(item, key) === value)
+    }),
+  )
 }
 
 /** An own member that is an object, else `undefined`. */
@@ -126,5 +151,12 @@ function define(object: JsonObject, key: string, value: JsonValue): void {
 
 /** Escapes one JSON Pointer token (RFC 6901): `~` as `~0` first, then `/` as `~1`. */
 export function escapePointerToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1')
+  if (token === lastToken) return lastEscaped
+  lastToken = token
+  lastEscaped = token.replaceAll('~', '~0').replaceAll('/', '~1')
+  return lastEscaped
 }
+
+// Every admission escapes the same status annotation key; keep the last answer.
+let lastToken = ''
+let lastEscaped = ''

@@ -12,9 +12,11 @@ import { isDnsSubdomain } from './dns-name.ts'
 import { findHostAccess } from './host-access.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
 import { suggestKey } from './key-suggestion.ts'
+import { checkKubernetesFields } from './kubernetes-fields.ts'
 import { checkMetadataMap } from './metadata-map.ts'
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.ts'
 import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
+import { coerceStringFields } from './string-fields.ts'
 import type { ConfigIssue, HostAccessFinding, SidecarConfig, SidecarRef } from './types.ts'
 import { readYamlDocument } from './yaml-document.ts'
 
@@ -22,9 +24,17 @@ export { formatConfigIssue } from './config-check.ts'
 export type { ParseLimits } from './parse-limits.ts'
 export { DEFAULT_PARSE_LIMITS } from './parse-limits.ts'
 
-/** A parsed config with its host access, or the issues that make it unusable. */
+/**
+ * A parsed config with its host access and notes (findings that do not refuse it, such as a
+ * number read as a string), or the issues that make it unusable.
+ */
 export type ConfigParseResult =
-  | { ok: true; config: SidecarConfig; hostAccess: readonly HostAccessFinding[] }
+  | {
+      ok: true
+      config: SidecarConfig
+      hostAccess: readonly HostAccessFinding[]
+      notes: readonly ConfigIssue[]
+    }
   | { ok: false; ref?: string; issues: readonly ConfigIssue[] }
 
 /** Top-level fields: tumblr's, `version` (as a separate key), and pod metadata to add. */
@@ -55,14 +65,23 @@ export function parseSidecarConfig(text: string, limits?: Partial<ParseLimits>):
 }
 
 /** Validates an already decoded config (e.g. JSON from storage) exactly as `parseSidecarConfig` does. */
-export function validateSidecarConfig(value: JsonValue): ConfigParseResult {
-  if (!isJsonObject(value)) {
+export function validateSidecarConfig(input: JsonValue): ConfigParseResult {
+  if (!isJsonObject(input)) {
     return { ok: false, issues: [{ path: '', message: 'a config must be a map of fields' }] }
   }
   const issues: ConfigIssue[] = []
+  const notes: ConfigIssue[] = []
+  const reported = new Set<string>()
+  // One issue per path: the first check to speak about a field has the most specific message.
   const report: IssueSink = (path, message) => {
+    if (reported.has(path)) return
+    reported.add(path)
     issues.push({ path, message })
   }
+  const note: IssueSink = (path, message) => {
+    notes.push({ path, message })
+  }
+  const value = coerceStringFields(input, note)
   checkForbiddenKeys(value, '', report)
   for (const key of Object.keys(value)) {
     if (FIELD_SET.has(key) || FORBIDDEN_KEYS.has(key)) continue
@@ -74,8 +93,8 @@ export function validateSidecarConfig(value: JsonValue): ConfigParseResult {
         : `unknown field; did you mean ${suggestion}?`,
     )
   }
-  const ref = readRef(value, report)
-  const inherits = readInherits(value, ref, report)
+  const ref = readRef(value, report, note)
+  const inherits = readInherits(value, ref, report, note)
   const names = new Map<string, string>()
   const containers = checkContainers(value.containers, 'containers', names, report)
   const initContainers = checkContainers(value.initContainers, 'initContainers', names, report)
@@ -96,13 +115,40 @@ export function validateSidecarConfig(value: JsonValue): ConfigParseResult {
     annotations: checkMetadataMap(value.annotations, 'annotations', false, report),
     labels: checkMetadataMap(value.labels, 'labels', true, report),
   }
+  checkKubernetesFields(config, report)
   if (issues.length > 0 || ref === undefined) {
     const shown = capIssues(issues)
     return ref === undefined
       ? { ok: false, issues: shown }
       : { ok: false, ref: formatSidecarRef(ref), issues: shown }
   }
-  return { ok: true, config, hostAccess: findHostAccess(config) }
+  if (inherits === undefined) noteForeignVolumes(config, note)
+  return { ok: true, config, hostAccess: findHostAccess(config), notes: capIssues(notes) }
+}
+
+/**
+ * Notes mounts of volumes the config does not define: they must come from the pod, and a pod
+ * without them is admitted without injection. With `inherits`, the parent may define them.
+ */
+function noteForeignVolumes(config: SidecarConfig, note: IssueSink): void {
+  const volumes = new Set(config.volumes.map((volume) => volume.name))
+  const check = (mounts: JsonValue | undefined, path: string): void => {
+    if (!Array.isArray(mounts)) return
+    mounts.forEach((mount, i) => {
+      const name = isJsonObject(mount) ? mount.name : undefined
+      if (typeof name !== 'string' || volumes.has(name)) return
+      note(
+        `${path}[${i}].name`,
+        `volume "${name}" is not defined in this config; a pod without it gets no injection`,
+      )
+    })
+  }
+  check([...config.volumeMounts], 'volumeMounts')
+  for (const field of ['containers', 'initContainers'] as const) {
+    config[field].forEach((container, i) => {
+      check(container.volumeMounts, `${field}[${i}].volumeMounts`)
+    })
+  }
 }
 
 /** Issues reported per config at most; a broken document can yield thousands, and people read these. */
@@ -114,13 +160,13 @@ function capIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues.slice(0, MAX_ISSUES), more]
 }
 
-function readRef(value: JsonObject, report: IssueSink): SidecarRef | undefined {
+function readRef(value: JsonObject, report: IssueSink, note: IssueSink): SidecarRef | undefined {
   const name = value.name
   if (name === undefined || name === null || name === '') {
     report('name', 'required')
     return undefined
   }
-  const named = refField(name, 'name', 'must be a string', report)
+  const named = refField(name, 'name', 'must be a string', report, note)
   if (named === undefined || typeof name !== 'string') return undefined
   const version = value.version
   if (version === undefined || version === null) return named
@@ -144,10 +190,11 @@ function readInherits(
   value: JsonObject,
   ref: SidecarRef | undefined,
   report: IssueSink,
+  note: IssueSink,
 ): SidecarRef | undefined {
   const inherits = value.inherits
   if (inherits === undefined || inherits === null || inherits === '') return undefined
-  const parent = refField(inherits, 'inherits', 'must be a string: name[:version]', report)
+  const parent = refField(inherits, 'inherits', 'must be a string: name[:version]', report, note)
   if (
     parent !== undefined &&
     ref !== undefined &&
@@ -164,6 +211,7 @@ function refField(
   field: string,
   notString: string,
   report: IssueSink,
+  note: IssueSink,
 ): SidecarRef | undefined {
   if (typeof text !== 'string') {
     report(field, notString)
@@ -174,18 +222,18 @@ function refField(
     report(field, parsed.message)
     return undefined
   }
+  if (text.trim().endsWith(':')) {
+    note(field, `"${text}" read as ${formatSidecarRef(parsed.ref)}, as tumblr did`)
+  }
   return parsed.ref
 }
 
+/** Host aliases need an IP; `hostnames` may be missing, empty or null, as tumblr allowed. */
 function checkHostAliases(value: JsonValue | undefined, report: IssueSink): JsonObject[] {
   const aliases = checkObjectList(value, 'hostAliases', report)
   aliases.forEach((alias, i) => {
-    const at = `hostAliases[${i}]`
-    if (typeof alias.ip !== 'string' || alias.ip === '') report(`${at}.ip`, 'required')
-    const hostnames = alias.hostnames
-    if (hostnames === undefined) return
-    if (!Array.isArray(hostnames) || hostnames.some((h) => typeof h !== 'string')) {
-      report(`${at}.hostnames`, 'must be a list of strings')
+    if (alias.ip === undefined || alias.ip === null || alias.ip === '') {
+      report(`hostAliases[${i}].ip`, 'required')
     }
   })
   return aliases
@@ -197,7 +245,8 @@ function checkPullSecrets(value: JsonValue | undefined, report: IssueSink): Json
   secrets.forEach((secret, i) => {
     const at = `imagePullSecrets[${i}].name`
     const name = secret.name
-    if (typeof name !== 'string' || name === '') report(at, 'required')
+    if (name === undefined || name === null || name === '') report(at, 'required')
+    else if (typeof name !== 'string') report(at, 'must be a string')
     else if (seen.has(name)) report(at, `duplicate imagePullSecret "${name}"`)
     else seen.add(name)
   })

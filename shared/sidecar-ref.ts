@@ -6,7 +6,10 @@ export const DEFAULT_VERSION = 'latest'
 
 const VERSION = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/
 
-/** Parses `name[:version]` into its canonical lowercase form; `a:b:c` and empty parts are errors. */
+/**
+ * Parses `name[:version]` into its canonical lowercase form; `a:b:c` and an empty name are
+ * errors, and `name:` means `name:latest`, as in tumblr's injector.
+ */
 export function parseSidecarRef(
   text: string,
 ): { ok: true; ref: SidecarRef } | { ok: false; message: string } {
@@ -17,7 +20,8 @@ export function parseSidecarRef(
   if (parts.length > 2) {
     return { ok: false, message: `"${shown}" has more than one ":"; expected name[:version]` }
   }
-  const [name = '', version = DEFAULT_VERSION] = parts
+  const [name = '', written = ''] = parts
+  const version = written === '' ? DEFAULT_VERSION : written
   if (name === '') return { ok: false, message: `"${shown}" has an empty name` }
   if (!isDnsLabel(name)) {
     return {
@@ -25,7 +29,6 @@ export function parseSidecarRef(
       message: `name "${name}" must be a DNS label: a-z, 0-9 and "-", at most 63 characters`,
     }
   }
-  if (version === '') return { ok: false, message: `"${shown}" has an empty version after ":"` }
   if (version.length > 63 || !VERSION.test(version)) {
     return {
       ok: false,

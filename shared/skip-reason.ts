@@ -15,7 +15,7 @@ export const SKIP_REASONS: Readonly<Record<SkipReason, string>> = {
     'the request annotation does not parse (`a:b:c`, bad characters, too many configs) or the review carries no pod',
   missing_config: "a requested config is in neither the cluster's scope nor `shared`",
   config_error:
-    'a config could not be resolved (inheritance cycle or missing parent, host access not allowed)',
+    "a config could not be resolved (inheritance cycle or missing parent, host access not allowed), or would lend env or mounts to a privileged container or mount the pod's hostPath volume",
   conflict: 'the requested configs contradict each other',
   name_clash: "a config's container name is already used by the pod",
   nothing_to_inject: 'everything the configs add is already there',

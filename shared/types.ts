@@ -12,13 +12,26 @@ export interface ConfigIssue {
   readonly message: string
 }
 
-/** A kind of access to the node that a config grants its pod. */
-export type HostAccessKind = 'privileged' | 'capabilities' | 'hostNetwork' | 'hostPID' | 'hostPath'
+/** A control of the Pod Security baseline profile that a config goes beyond. */
+export type HostAccessKind =
+  | 'privileged'
+  | 'capabilities'
+  | 'hostNetwork'
+  | 'hostPID'
+  | 'hostPath'
+  | 'hostPort'
+  | 'seLinux'
+  | 'seccomp'
+  | 'appArmor'
+  | 'procMount'
+  | 'hostProcess'
 
-/** Where a config asks for host access. */
+/** Where a config asks for more than Pod Security baseline allows, and what. */
 export interface HostAccessFinding {
   readonly kind: HostAccessKind
   readonly path: string
+  /** What is asked for, for people: `capability SYS_ADMIN`, `SELinux type spc_t`. */
+  readonly detail: string
 }
 
 /**
@@ -56,8 +69,9 @@ export interface InjectionSettings {
   /** Namespaces never injected, default `kube-system`, `kube-public`. */
   readonly ignoredNamespaces: readonly string[]
   /**
-   * `false` refuses configs that grant host access (privileged, capabilities, hostNetwork,
-   * hostPID, hostPath) at admission, inherited ones included; unset leaves that to the caller.
+   * `false` refuses configs that go beyond Pod Security baseline (shared/host-access.ts) at
+   * admission, inherited ones included, and keeps configs from lending env and mounts to
+   * privileged containers or mounting the pod's hostPath volumes; unset leaves that to the caller.
    */
   readonly allowHostAccess?: boolean
 }

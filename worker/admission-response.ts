@@ -15,7 +15,7 @@ export function nativeBase64Utf8(text: string): string {
   return isAscii(text) ? btoa(text) : encodeBase64Utf8(text)
 }
 
-const NATIVE: ResponseEncoding = { base64Utf8: nativeBase64Utf8 }
+const NATIVE: ResponseEncoding = { base64Utf8: nativeBase64Utf8, base64Ascii: (text) => btoa(text) }
 
 /** The Worker's AdmissionReview answer: the shared encoder with the runtime's base64. */
 export function encodeAdmission(review: DecodedReview, decision: Decision): JsonObject {

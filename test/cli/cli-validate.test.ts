@@ -201,10 +201,28 @@ describe('validate', () => {
     const refused = await runCli(['validate', file])
     expect(refused.code).toBe(1)
     expect(refused.stdout).toBe(
-      `${file}: hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true\n`,
+      `${file}: hostNetwork: the node network (hostNetwork) is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true\n`,
     )
     const allowed = await runCli(['validate', '--allow-host-access', file])
     expect(allowed.code).toBe(0)
+  })
+
+  it('prints notes as note: lines and still passes', async () => {
+    const file = write(
+      'numbers.yaml',
+      'name: "logger:"\ncontainers: [{name: c, image: i, args: [--port, 8080]}]\nenv: [{name: DEBUG, value: yes}]\n',
+    )
+    const run = await runCli(['validate', file])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(
+      [
+        `note: ${file}: env[0].value: boolean read as the string "true", as tumblr did; quote the value to keep it as written`,
+        `note: ${file}: containers[0].args[1]: number read as the string "8080", as tumblr did; quote the value to keep it as written`,
+        `note: ${file}: name: "logger:" read as logger:latest, as tumblr did`,
+        '1 config checked: all valid',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('reports a YAML syntax error with the document it is in', async () => {

@@ -52,8 +52,8 @@ describe('checkConfigSet', () => {
       [
         false,
         'netdebug:latest',
-        'hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
-        'volumes[0].hostPath: host access (hostPath) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+        'hostNetwork: the node network (hostNetwork) is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+        'volumes[0].hostPath: hostPath volume "h" is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
       ],
     ])
     expect(verdicts([entry(text, file('n.yaml'))], true)).toEqual([[true, 'netdebug:latest']])
@@ -97,6 +97,51 @@ describe('checkConfigSet', () => {
       [false, 'logger:v1'],
       [true, 'logger:v1'],
     ])
+  })
+
+  it('refuses a config Kubernetes would refuse and keeps the rest of the set', () => {
+    expect(
+      verdicts([
+        entry(logger(), file('a.yaml')),
+        entry(
+          'name: ports\ncontainers: [{name: p, image: i, ports: [{containerPort: "80"}]}]\n',
+          file('b.yaml'),
+        ),
+        entry(
+          'name: caps\ncontainers: [{name: c, image: i, securityContext: {capabilities: {add: [SYS_ADMIN]}}}]\n',
+          file('c.yaml'),
+        ),
+        entry('name: metrics\nenv: [{name: PORT, value: 9090}]\n', file('d.yaml')),
+      ]),
+    ).toEqual([
+      [true, 'logger:v1'],
+      [false, 'ports:latest', 'containers[0].ports[0].containerPort: must be an integer'],
+      [
+        false,
+        'caps:latest',
+        'containers[0].securityContext.capabilities.add[0]: capability SYS_ADMIN is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+      ],
+      [true, 'metrics:latest'],
+    ])
+  })
+
+  it('passes on the notes of an accepted config', () => {
+    const [checked] = checkConfigSet(
+      [entry('name: m\nenv: [{name: PORT, value: 9090}]\n', file('m.yaml'))],
+      {
+        allowHostAccess: false,
+      },
+    )
+    expect(checked?.verdict).toMatchObject({
+      ok: true,
+      notes: [
+        {
+          path: 'env[0].value',
+          message:
+            'number read as the string "9090", as tumblr did; quote the value to keep it as written',
+        },
+      ],
+    })
   })
 
   it('gives an empty set no verdicts', () => {

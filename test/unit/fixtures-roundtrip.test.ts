@@ -24,7 +24,7 @@ const settings = DEFAULT_INJECTION_SETTINGS
 const REQUEST = 'injector.tumblr.com/request'
 const parsed = config(`
 name: everything:v1
-containers: [{name: logger, image: busybox, restartPolicy: Always, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]}]
+containers: [{name: logger, image: busybox, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]}]
 initContainers:
   - {name: proxy, image: envoy, restartPolicy: Always}
   - {name: setup, image: setup}

@@ -409,7 +409,7 @@ annotations: {example.com/a: b}
 
   it('keeps unknown container fields verbatim', () => {
     const sidecar = config(
-      'name: s\ncontainers: [{name: c, image: i, resizePolicy: [{resourceName: cpu}], fromTheFuture: {x: [1]}}]',
+      'name: s\ncontainers: [{name: c, image: i, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}], fromTheFuture: {x: [1]}}]',
     )
     const { patch } = inject(pod({ containers: [] }), sidecar)
     expect(patch[0]).toEqual({
@@ -418,7 +418,7 @@ annotations: {example.com/a: b}
       value: {
         name: 'c',
         image: 'i',
-        resizePolicy: [{ resourceName: 'cpu' }],
+        resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }],
         fromTheFuture: { x: [1] },
       },
     })

@@ -19,7 +19,6 @@ inherits: base
 containers:
   - name: logger
     image: busybox:1.36
-    restartPolicy: Always
     resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]
     futureField: {kept: true}
 initContainers:
@@ -50,7 +49,6 @@ describe('parseSidecarConfig', () => {
     expect(config.containers[0]).toEqual({
       name: 'logger',
       image: 'busybox:1.36',
-      restartPolicy: 'Always',
       resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }],
       futureField: { kept: true },
     })
@@ -64,6 +62,7 @@ describe('parseSidecarConfig', () => {
     expect(config.annotations).toEqual({ 'example.com/team': 'obs' })
     expect(config.labels).toEqual({ sidecar: 'logger' })
     expect(result.hostAccess).toEqual([])
+    expect(result.notes).toEqual([])
   })
 
   it('reads the same config from JSON', () => {
@@ -145,12 +144,9 @@ describe('parseSidecarConfig', () => {
       'name: logger\nenv: [{name: A, value: "1"}, {name: A, value: "2"}]',
       ['env[1].name: duplicate env name "A"'],
     ],
+    ['name: logger\nenv: [{name: A, value: [1]}]', ['env[0].value: must be a string']],
     [
-      'name: logger\nenv: [{name: A, value: 1}]',
-      ['env[0].value: must be a string (quote numbers and booleans)'],
-    ],
-    [
-      'name: logger\nvolumes: [{name: v}, {name: v}]',
+      'name: logger\nvolumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]',
       ['volumes[1].name: duplicate volume name "v"'],
     ],
     ['name: logger\nvolumes: [{emptyDir: {}}]', ['volumes[0].name: required']],
@@ -161,10 +157,7 @@ describe('parseSidecarConfig', () => {
       ['serviceAccountName: must be a DNS subdomain name (a-z, 0-9, "-", ".")'],
     ],
     ['name: logger\nimagePullSecrets: [{}]', ['imagePullSecrets[0].name: required']],
-    [
-      'name: logger\nlabels: {team: 3}',
-      ['labels.team: must be a string (quote numbers and booleans)'],
-    ],
+    ['name: logger\nlabels: {team: {x: y}}', ['labels.team: must be a string']],
     [
       'name: logger\nlabels: {team: "not valid"}',
       ['labels.team: label value must be at most 63 characters of A-Z, a-z, 0-9, "-", "_", "."'],
@@ -229,10 +222,19 @@ containers:
       expect(result.config.containers[1]).toEqual({ name: 'two', image: 'busybox', args: ['run'] })
     })
 
-    it('reads yes, on and y as booleans, as kubectl does, so a string field must quote them', () => {
-      expect(issuesOf('name: a\nhostNetwork: yes\nlabels: {enabled: on}')).toEqual([
-        'labels.enabled: must be a string (quote numbers and booleans)',
-      ])
+    it('reads yes, on and y as booleans, as kubectl does; a string field gets "true" and a note', () => {
+      const result = parseSidecarConfig('name: a\nhostNetwork: yes\nlabels: {enabled: on}')
+      expect(result).toMatchObject({
+        ok: true,
+        config: { hostNetwork: true, labels: { enabled: 'true' } },
+        notes: [
+          {
+            path: 'labels.enabled',
+            message:
+              'boolean read as the string "true", as tumblr did; quote the value to keep it as written',
+          },
+        ],
+      })
     })
 
     it('keeps E1 and . as strings, where the yaml package would read NaN', () => {
@@ -306,10 +308,10 @@ hostNetwork: true
 hostPID: true
 volumes: [{name: root, hostPath: {path: /}}, {name: tmp, emptyDir: {}}]
 `)
-      expect(result.ok && result.hostAccess).toEqual([
+      expect(result.ok && result.hostAccess.map(({ kind, path }) => ({ kind, path }))).toEqual([
         { kind: 'privileged', path: 'containers[0].securityContext.privileged' },
-        { kind: 'capabilities', path: 'containers[0].securityContext.capabilities.add' },
-        { kind: 'capabilities', path: 'initContainers[0].securityContext.capabilities.add' },
+        { kind: 'capabilities', path: 'containers[0].securityContext.capabilities.add[0]' },
+        { kind: 'capabilities', path: 'initContainers[0].securityContext.capabilities.add[0]' },
         { kind: 'hostNetwork', path: 'hostNetwork' },
         { kind: 'hostPID', path: 'hostPID' },
         { kind: 'hostPath', path: 'volumes[0].hostPath' },
@@ -336,7 +338,7 @@ volumes: [{name: root, hostPath: {path: /}}, {name: tmp, emptyDir: {}}]
 
     it('catches own __proto__ keys that JSON.parse creates', () => {
       const value = JSON.parse(
-        '{"name": "a", "volumes": [{"name": "v", "__proto__": {"hostPath": {}}}]}',
+        '{"name": "a", "volumes": [{"name": "v", "emptyDir": {}, "__proto__": {"hostPath": {}}}]}',
       ) as JsonValue
       const result = validateSidecarConfig(value)
       expect(result.ok).toBe(false)

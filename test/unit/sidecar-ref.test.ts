@@ -11,6 +11,8 @@ describe('parseSidecarRef', () => {
     ['envoy:1.30.2', 'envoy:1.30.2'],
     ['a-b:release_3', 'a-b:release_3'],
     ['x'.repeat(63), `${'x'.repeat(63)}:latest`],
+    // tumblr's injector read an empty version as the default.
+    ['logger:', 'logger:latest'],
   ])('%j is %s', (text, canonical) => {
     const parsed = parseSidecarRef(text)
     expect(parsed.ok && formatSidecarRef(parsed.ref)).toBe(canonical)
@@ -21,7 +23,6 @@ describe('parseSidecarRef', () => {
     ['   ', /empty/],
     ['a:b:c', /more than one ":"/],
     [':v1', /empty name/],
-    ['logger:', /empty version/],
     ['my_logger', /DNS label/],
     ['-logger', /DNS label/],
     ['logger.v1', /DNS label/],
