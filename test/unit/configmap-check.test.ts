@@ -80,15 +80,18 @@ describe('checkConfigMapReview', () => {
       ['sidecars/logging:a.yaml: name: "a:b:c" has more than one ":"; expected name[:version]'],
     ],
     [
-      'a boolean where a string belongs',
-      { 'a.yaml': 'name: a\nlabels: {enabled: on}\n' },
-      ['sidecars/logging:a.yaml: labels.enabled: must be a string (quote numbers and booleans)'],
+      'a string where an integer belongs',
+      {
+        'a.yaml':
+          'name: a\ncontainers:\n  - name: a\n    image: busybox\n    ports: [{containerPort: "8080"}]\n',
+      },
+      ['sidecars/logging:a.yaml: containers[0].ports[0].containerPort: must be an integer'],
     ],
     [
       'host access',
       { 'net.yaml': HOST },
       [
-        'sidecars/logging:net.yaml: hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+        'sidecars/logging:net.yaml: hostNetwork: the node network (hostNetwork) is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
       ],
     ],
     [
