@@ -133,7 +133,7 @@ describe('validate', () => {
       'c.yaml': 'name: c\nhostPID: true\n',
       'd.yaml': 'name: logger:v1\n',
       'e.yaml': 'name: logger:v1\n',
-      'f.yaml': 'name: f\nlabels: {on: yes}\n',
+      'f.yaml': 'name: f\ncontainers: [{name: f, image: busybox, imagePullPolicy: Sometimes}]\n',
       'g.yaml': 'name: g\ncontainers: [{image: busybox}]\n',
     }
     const manifest = write(
