@@ -63,7 +63,7 @@ describe('POST /v1/validate/{cluster}/{admit token}', () => {
     [
       'host access the Worker does not allow',
       { 'net.yaml': HOST },
-      'invalid sidecar config (1 problem):\nsidecars/logging:net.yaml: hostNetwork: host access (hostNetwork) is refused; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
+      'invalid sidecar config (1 problem):\nsidecars/logging:net.yaml: hostNetwork: the node network (hostNetwork) is host access beyond Pod Security baseline; the Worker accepts it only with INJECTOR_ALLOW_HOST_ACCESS=true',
     ],
     [
       'a YAML syntax error',
