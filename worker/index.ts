@@ -2,7 +2,6 @@ import { decodeReview } from '../shared/admission-review.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged } from './admit-route.ts'
 import { createApp } from './app.ts'
-import { createKvConfigStore } from './config-store.ts'
 import { readJsonBody } from './json-body.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
@@ -17,7 +16,7 @@ function appFor(env: Env): App | SettingsError {
   if (app === undefined) {
     try {
       app = createApp({
-        store: createKvConfigStore(env.CONFIGS),
+        kv: env.CONFIGS,
         // A plain copy: the settings reader takes any record of variables and checks each.
         settings: readWorkerSettings({ ...env }),
       })
