@@ -1,4 +1,5 @@
 import { checkConfigSet } from '../shared/config-set.ts'
+import { CONFIG_MAX_BYTES_CEILING } from '../shared/parse-limits.ts'
 import type { IngestEntry } from '../shared/ingest-api.ts'
 import type { ConfigIssue } from '../shared/types.ts'
 
@@ -29,8 +30,9 @@ export interface DesiredSet {
 
 /**
  * Turns the watched ConfigMaps into the set to push: one config per data key, checked by the
- * Worker's own rule, bad ones set aside. Host access is left to the Worker, whose setting the
- * relay does not know; it reports the Worker's refusals after the push.
+ * Worker's own rule, bad ones set aside. Host access and the per-config size limit are left to
+ * the Worker, whose settings the relay does not know (it still refuses what no setting allows);
+ * it reports the Worker's refusals after the push.
  */
 export function buildDesiredSet(configMaps: readonly ConfigMapRecord[]): DesiredSet {
   const candidates = [...configMaps]
@@ -42,7 +44,10 @@ export function buildDesiredSet(configMaps: readonly ConfigMapRecord[]): Desired
     )
   const entries: IngestEntry[] = []
   const invalid: InvalidConfig[] = []
-  for (const { entry, verdict } of checkConfigSet(candidates, { allowHostAccess: true })) {
+  for (const { entry, verdict } of checkConfigSet(candidates, {
+    allowHostAccess: true,
+    maxConfigBytes: CONFIG_MAX_BYTES_CEILING,
+  })) {
     const { configMap, key, text, source } = entry
     if (verdict.ok) {
       entries.push({ text, source })

@@ -181,6 +181,7 @@ export function startRelay(deps: RelayDeps): Relay {
         stored: outcome.response.stored?.length,
         removed: outcome.response.removed?.length,
         unchanged: outcome.response.unchanged,
+        kvOps: outcome.response.kvOps,
         latencyMs: report.latencyMs,
       },
       'push succeeded',

@@ -1,4 +1,5 @@
 import type { ConfigSource, IngestEntry } from './ingest-api.ts'
+import type { ParseBudget } from './parse-limits.ts'
 import { parseSidecarConfig } from './sidecar-config.ts'
 import { formatSidecarRef } from './sidecar-ref.ts'
 import type { ConfigIssue, SidecarConfig } from './types.ts'
@@ -19,6 +20,14 @@ export type ConfigVerdict =
 /** How a set is checked: access beyond Pod Security baseline is refused unless the Worker allows it. */
 export interface ConfigSetOptions {
   readonly allowHostAccess: boolean
+  /** Per-config limit on the expanded JSON in bytes (`INJECTOR_CONFIG_MAX_BYTES`); default 128 KiB. */
+  readonly maxConfigBytes?: number
+  /**
+   * Limit on the JSON the whole set expands to, refused configs included (the Worker passes
+   * twice `INJECTOR_SCOPE_MAX_BYTES`): past it the check stops and throws `ParseBudgetExceeded`,
+   * so YAML aliases cannot make a set of small texts expand without end.
+   */
+  readonly maxSetBytes?: number
 }
 
 /** One entry of a set with its verdict. */
@@ -37,7 +46,13 @@ export function checkConfigSet<E extends IngestEntry>(
   entries: readonly E[],
   options: ConfigSetOptions,
 ): CheckedEntry<E>[] {
-  const checked = entries.map((entry) => ({ entry, verdict: checkEntry(entry.text, options) }))
+  const { maxSetBytes } = options
+  const budget =
+    maxSetBytes === undefined ? undefined : { limit: maxSetBytes, remaining: maxSetBytes }
+  const checked = entries.map((entry) => ({
+    entry,
+    verdict: checkEntry(entry.text, options, budget),
+  }))
   const claims = new Map<string, typeof checked>()
   for (const item of checked) {
     const { verdict } = item
@@ -65,8 +80,16 @@ function describeSource(source: ConfigSource): string {
     : `file ${source.path}#${source.document}`
 }
 
-function checkEntry(text: string, options: ConfigSetOptions): ConfigVerdict {
-  const parsed = parseSidecarConfig(text)
+function checkEntry(
+  text: string,
+  options: ConfigSetOptions,
+  budget: ParseBudget | undefined,
+): ConfigVerdict {
+  const { maxConfigBytes } = options
+  const parsed = parseSidecarConfig(text, {
+    ...(maxConfigBytes === undefined ? {} : { maxJsonBytes: maxConfigBytes }),
+    ...(budget === undefined ? {} : { budget }),
+  })
   if (!parsed.ok) return parsed
   const ref = formatSidecarRef(parsed.config)
   if (!options.allowHostAccess && parsed.hostAccess.length > 0) {

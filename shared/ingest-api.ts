@@ -50,6 +50,11 @@ export interface IngestResponse {
   readonly removed: readonly string[]
   /** True when the set equalled what was held, and nothing was written. */
   readonly unchanged: boolean
+  /**
+   * What the push cost in Workers KV operations: reads (a bulk get is one) and writes. A push
+   * reads its scope once and writes it at most once, whatever the number of configs.
+   */
+  readonly kvOps: { readonly reads: number; readonly writes: number }
 }
 
 /** One row of `GET /v1/clusters/{cluster}/configs`. */

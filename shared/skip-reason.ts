@@ -20,7 +20,7 @@ export const SKIP_REASONS: Readonly<Record<SkipReason, string>> = {
   name_clash: "a config's container name is already used by the pod",
   nothing_to_inject: 'everything the configs add is already there',
   invalid_result:
-    'the patched pod would fail Kubernetes validation (names, mounts, volumes, types), so no patch is sent',
+    'the patched pod would fail Kubernetes validation (names, mounts, volumes, types), or the reply would exceed 1 MiB, so no patch is sent',
   lookup_failed: 'KV failed or was slower than `INJECTOR_ADMISSION_DEADLINE_MS`',
   internal_error: 'the Worker hit an unexpected error while deciding; its log has the details',
   misconfigured: "the Worker's own settings are invalid; its log names the variable",

@@ -1,4 +1,5 @@
 import {
+  type Alias,
   Composer,
   type CST,
   type Document,
@@ -13,11 +14,11 @@ import {
   type ScalarTag,
   type Tags,
   type YAMLError,
+  visit,
 } from 'yaml'
 import { FORBIDDEN_KEYS } from './config-check.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
-import type { ParseLimits } from './parse-limits.ts'
-import { utf8Length } from './parse-limits.ts'
+import { type ParseLimits, ParseBudgetExceeded, utf8Length } from './parse-limits.ts'
 import type { ConfigIssue } from './types.ts'
 
 /** The result of reading one YAML (or JSON) document. */
@@ -54,7 +55,9 @@ export function readYamlDocument(text: string, limits: ParseLimits): YamlReadRes
     // 1.1 types no Kubernetes reader has: timestamps and `1:30` stay strings.
     version: '1.1',
     customTags: keepKubernetesTags,
-    uniqueKeys: true,
+    // Checked while converting, in constant time per key: the package compares each key with
+    // every earlier one, which takes seconds for a map of 40,000 keys.
+    uniqueKeys: false,
   })
   // A stray `---` before or after the config makes an empty document: not a second config.
   const documents = [...composer.compose(tokens), ...composer.end()].filter(
@@ -78,7 +81,7 @@ export function readYamlDocument(text: string, limits: ParseLimits): YamlReadRes
   }
   if (isEmptyDocument(document)) return fail('', 'document is empty')
   try {
-    const state = { document, aliases: 0, limits }
+    const state = { anchors: anchorTargets(document), size: 0, limits, lineCounter }
     return { ok: true, value: toJson(document.contents, '', 1, state) }
   } catch (error) {
     if (error instanceof ReadFailure) return fail(error.path, error.message)
@@ -127,32 +130,66 @@ function describeYamlError(error: {
 }
 
 interface WalkState {
-  readonly document: Document.Parsed
-  aliases: number
+  /** What each alias names, found in one pass (the `yaml` package walks the whole document per alias). */
+  readonly anchors: ReadonlyMap<Alias, Node>
+  /** JSON bytes produced so far, aliases expanded each time they are used. */
+  size: number
   readonly limits: ParseLimits
+  readonly lineCounter: LineCounter
+}
+
+/**
+ * Counts `bytes` more of the result and fails past the limit. The count grows with every
+ * expansion of an alias, so the work and memory of converting are bounded by the limit, however
+ * few aliases a document uses; merged-away keys count too, which only makes it stricter.
+ */
+function grow(state: WalkState, bytes: number): void {
+  const { budget } = state.limits
+  if (budget !== undefined) {
+    budget.remaining -= bytes
+    if (budget.remaining < 0) throw new ParseBudgetExceeded(budget.limit)
+  }
+  state.size += bytes
+  if (state.size > state.limits.maxJsonBytes) {
+    throw new ReadFailure(
+      '',
+      `config is larger than ${state.limits.maxJsonBytes} bytes as JSON (YAML aliases expanded)`,
+    )
+  }
+}
+
+/** JSON bytes of a scalar or a key: its text, quotes and escapes included. */
+function jsonBytes(value: string | number | boolean | null): number {
+  return typeof value === 'string' ? utf8Length(JSON.stringify(value)) : String(value).length
 }
 
 function toJson(node: Node | null, path: string, depth: number, state: WalkState): JsonValue {
-  if (node === null) return null
+  if (node === null) {
+    grow(state, 4)
+    return null
+  }
   if (isAlias(node)) {
-    state.aliases++
-    if (state.aliases > state.limits.maxAliasCount) {
-      throw new ReadFailure(path, `more than ${state.limits.maxAliasCount} YAML aliases`)
-    }
-    const target = node.resolve(state.document)
+    const target = state.anchors.get(node)
     if (target === undefined) throw new ReadFailure(path, `unknown YAML alias *${node.source}`)
     return toJson(target, path, depth, state)
   }
-  if (isScalar(node)) return scalarToJson(node.value, path)
+  if (isScalar(node)) {
+    const value = scalarToJson(node.value, path)
+    grow(state, jsonBytes(value))
+    return value
+  }
   if (depth > state.limits.maxDepth) {
     throw new ReadFailure(path, `nesting is deeper than ${state.limits.maxDepth} levels`)
   }
   if (isSeq(node)) {
+    // Brackets and commas.
+    grow(state, 1 + Math.max(1, node.items.length))
     return node.items.map((item, i) =>
       toJson(item as Node | null, `${path}[${i}]`, depth + 1, state),
     )
   }
   if (isMap(node)) {
+    grow(state, 1 + Math.max(1, node.items.length))
     const object: JsonObject = {}
     const merged: JsonObject[] = []
     for (const pair of node.items) {
@@ -166,6 +203,15 @@ function toJson(node: Node | null, path: string, depth: number, state: WalkState
       if (FORBIDDEN_KEYS.has(key)) {
         throw new ReadFailure(childPath, `key "${key}" is not allowed`)
       }
+      if (Object.hasOwn(object, key)) {
+        const { line, col } = state.lineCounter.linePos(keyNode?.range?.[0] ?? 0)
+        throw new ReadFailure(
+          '',
+          `invalid YAML: Map keys must be unique at line ${line}, column ${col}`,
+        )
+      }
+      // The key, its quotes and the colon.
+      grow(state, jsonBytes(key) + 1)
       object[key] = toJson(pair.value as Node | null, childPath, depth + 1, state)
     }
     // `<<` merges: keys written in the map win, then earlier sources over later ones.
@@ -177,6 +223,24 @@ function toJson(node: Node | null, path: string, depth: number, state: WalkState
     return object
   }
   throw new ReadFailure(path, 'unsupported YAML node')
+}
+
+/**
+ * The node each alias refers to: the last node before it with that anchor, as YAML defines
+ * it, found in one walk of the document in order.
+ */
+function anchorTargets(document: Document.Parsed): Map<Alias, Node> {
+  const latest = new Map<string, Node>()
+  const targets = new Map<Alias, Node>()
+  visit(document, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = latest.get(node.source)
+        if (target !== undefined) targets.set(node, target)
+      } else if (node.anchor !== undefined) latest.set(node.anchor, node)
+    },
+  })
+  return targets
 }
 
 function isMergeKey(node: Node | null): boolean {
@@ -209,7 +273,7 @@ function keyText(node: Node | null, path: string): string {
   throw new ReadFailure(path, 'map keys must be strings')
 }
 
-function scalarToJson(value: unknown, path: string): JsonValue {
+function scalarToJson(value: unknown, path: string): string | number | boolean | null {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new ReadFailure(path, 'number must be finite')

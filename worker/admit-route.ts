@@ -4,7 +4,7 @@ import { decideAdmission, planAdmission } from '../shared/decision.ts'
 import type { FailOpenReason } from '../shared/skip-reason.ts'
 import type { Decision } from '../shared/types.ts'
 import { logAdmission } from './admission-log.ts'
-import { encodeAdmission } from './admission-response.ts'
+import { encodeAdmissionReply } from './admission-response.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster } from './cluster-auth.ts'
 import { withDeadline } from './deadline.ts'
@@ -44,14 +44,15 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
           ? admitUnchanged('lookup_failed', 'config lookup failed', failure)
           : decideAdmission(request, settings.injection, lookup, plan)
     }
+    const reply = encodeAdmissionReply(review, decision)
     logAdmission(log, settings.admissionLog, {
       cluster,
       request,
-      decision,
+      decision: reply.decision,
       kvOps: cost.kvOps,
       durationMs: now() - cost.startedAt,
     })
-    return c.json(encodeAdmission(review, decision))
+    return c.body(reply.text, 200, { 'content-type': 'application/json' })
   })
 }
 

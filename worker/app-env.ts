@@ -2,6 +2,7 @@ import type { DecodedReview } from '../shared/admission-review.ts'
 import type { LogSink } from './admission-log.ts'
 import type { ConfigReader } from './config-reader.ts'
 import type { ConfigStore } from './config-store.ts'
+import type { KvLimits } from './kv-limits.ts'
 import type { WorkerSettings } from './settings.ts'
 import type { TokenAuth } from './token-auth.ts'
 
@@ -21,7 +22,9 @@ export interface AppEnv {
 
 /** What the routes are built from; `createApp` builds it from its options. */
 export interface AppDeps {
+  /** Over the KV binding as `kvLimits` wraps it: every call counts toward its invocation. */
   readonly store: ConfigStore
+  readonly kvLimits: KvLimits
   readonly settings: WorkerSettings
   readonly reader: ConfigReader
   readonly auth: TokenAuth

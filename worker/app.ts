@@ -7,9 +7,10 @@ import { registerAdmitRoute } from './admit-route.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { unauthorized } from './cluster-auth.ts'
 import { createConfigReader } from './config-reader.ts'
-import type { ConfigStore } from './config-store.ts'
+import { createKvConfigStore, type KvLike } from './config-store.ts'
 import { answerFailOpen, logError } from './fail-open.ts'
 import { registerIngestRoutes } from './ingest-route.ts'
+import { createKvLimits } from './kv-limits.ts'
 import { registerPreviewRoute } from './preview-route.ts'
 import type { WorkerSettings } from './settings.ts'
 import { createTokenAuth } from './token-auth.ts'
@@ -21,9 +22,10 @@ export const NOT_FOUND =
   'POST /v1/validate/{cluster}/{token}, GET and PUT /v1/clusters/{cluster}/configs, ' +
   'POST /v1/clusters/{cluster}/preview'
 
-/** The adapters the Worker runs on; only `store` and `settings` are required. */
+/** The adapters the Worker runs on; only `kv` and `settings` are required. */
 export interface AppOptions {
-  readonly store: ConfigStore
+  /** The `CONFIGS` KV namespace; the app holds every call to Cloudflare's limits. */
+  readonly kv: KvLike
   readonly settings: WorkerSettings
   readonly log?: LogSink
   readonly now?: () => number
@@ -32,15 +34,35 @@ export interface AppOptions {
 /** Composition root: builds the Worker's Hono app from its store, settings and clock. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const now = options.now ?? Date.now
+  // Cloudflare refuses these calls in production; locally nothing would, so the app does.
+  const kvLimits = createKvLimits({
+    now,
+    onViolation: (error) => {
+      console.error(
+        JSON.stringify({ event: 'kv_limit_exceeded', limit: error.limit, message: error.message }),
+      )
+    },
+  })
+  const store = createKvConfigStore(kvLimits.wrap(options.kv))
+  const { settings } = options
   const deps: AppDeps = {
-    store: options.store,
-    settings: options.settings,
+    store,
+    kvLimits,
+    settings,
     now,
     log: options.log ?? consoleLog,
-    auth: createTokenAuth(options.settings.secrets),
-    reader: createConfigReader({ store: options.store, ttlMs: options.settings.cacheTtlMs, now }),
+    auth: createTokenAuth(settings.secrets),
+    reader: createConfigReader({
+      store,
+      ttlMs: settings.cacheTtlMs,
+      now,
+      maxBytes: settings.cacheMaxBytes,
+      readWindowMs: settings.admissionDeadlineMs,
+    }),
   }
   const app = new Hono<AppEnv>()
+  // Each request is one invocation, which Cloudflare allows 1,000 KV operations.
+  app.use((_c, next) => kvLimits.run(next))
   // A known path with a method it does not take: 405 with the methods it does take in `Allow`.
   app.use(
     methodNotAllowed({

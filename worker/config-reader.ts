@@ -1,173 +1,179 @@
 import { SHARED_SCOPE } from '../shared/cluster-name.ts'
-import { resolvingLookup } from '../shared/inheritance.ts'
-import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from '../shared/types.ts'
-import type { ConfigStore, ValueRef } from './config-store.ts'
-import type { Manifest } from './kv-layout.ts'
+import { createByteCache } from './byte-cache.ts'
+import type { ConfigStore } from './config-store.ts'
+import type { Snapshot } from './snapshot.ts'
+import {
+  createSnapshotLookup,
+  PARSED_CONFIG_FACTOR,
+  type ResolvedConfigs,
+} from './snapshot-lookup.ts'
 
 /** Counts the KV calls of one admission, also when it is cut off by the deadline. */
 export interface ReadStats {
   kvOps: number
 }
 
-/** Reads configs for a cluster in at most two KV round trips, from memory when warm. */
+/** Reads configs for a cluster in at most one KV operation, from memory when warm. */
 export interface ConfigReader {
   /**
    * The lookup for `refs` from memory alone, with no KV call and no promise: defined while the
-   * cluster's manifests are within their TTL and every value `refs` need is cached.
+   * snapshots of the cluster's scopes are held and within their TTL.
    */
   cached(cluster: string, refs: readonly SidecarRef[]): ConfigLookup | undefined
-  /** Fetches what `refs` and their `inherits` chains need; the lookup then answers synchronously. */
+  /**
+   * Reads the snapshots of the cluster's scopes that are not fresh, in one bulk get; the lookup
+   * then answers synchronously for any config of those scopes.
+   */
   load(cluster: string, refs: readonly SidecarRef[], stats: ReadStats): Promise<ConfigLookup>
-  /** Puts a manifest this isolate just wrote into the cache, so it reads its own writes. */
-  remember(manifest: Manifest): void
+  /** Puts a snapshot this isolate just wrote into the cache, so it reads its own writes. */
+  remember(snapshot: Snapshot): void
+  /** Estimated bytes the cache holds now (at most the bound). */
+  cacheBytes(): number
 }
 
 export interface ConfigReaderOptions {
   readonly store: ConfigStore
-  /** How long a manifest read from KV is trusted; content values are immutable and kept. */
+  /** How long a snapshot read from KV is trusted. */
   readonly ttlMs: number
   readonly now: () => number
-}
-
-// inherits chains are at most 10 deep (shared/inheritance.ts); one more step reports the error.
-const MAX_CHAIN = 12
-const MAX_CACHED_CONFIGS = 2000
-const MAX_CACHED_CLUSTERS = 1000
-
-/** Where a cluster finds one `name:version`: the first of its scopes that names it. */
-interface Located extends ValueRef {
-  readonly inherits: string | undefined
-}
-
-/** A cluster's view of its scopes' manifests, rebuilt only when one of them is replaced. */
-interface ClusterView {
-  readonly manifests: readonly (Manifest | undefined)[]
-  readonly located: ReadonlyMap<string, Located>
+  /** Bound of the cache: snapshot texts and parsed configs (`INJECTOR_CACHE_MAX_BYTES`). */
+  readonly maxBytes: number
   /**
-   * The warm path's lookup over the isolate's value cache, each config resolved with its
-   * inherits chain once per view: values are immutable by hash, and the view fixes the hashes.
+   * How long a read of a scope by one request spares the others of the isolate a read of their
+   * own (a scope may be megabytes): they serve the snapshot they hold, or, holding none, wait
+   * for that read. The admission deadline: a read older than that was given up by its request.
    */
-  readonly resolved: ConfigLookup
+  readonly readWindowMs: number
 }
 
-/** Builds a reader whose cache lives as long as the reader (one per isolate). */
+// How often a request checks whether another request's read of a scope has landed.
+const POLL_MS = 5
+
+type Held =
+  | { readonly kind: 'snapshot'; readonly snapshot: Snapshot; readonly readAt: number }
+  | { readonly kind: 'config'; readonly config: SidecarConfig }
+
+/**
+ * Builds a reader whose cache lives as long as the reader (one per isolate). The cache holds
+ * snapshots by scope and resolved configs by the content hashes of their inherits chain, so
+ * two clusters that resolve the same chain share one entry, and nothing is kept per cluster.
+ */
 export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
-  const { store, ttlMs, now } = options
-  const manifests = new Map<string, { manifest: Manifest; readAt: number }>()
-  const configs = new Map<string, SidecarConfig>()
-  const views = new Map<string, ClusterView>()
+  const { store, ttlMs, now, readWindowMs } = options
+  const cache = createByteCache<Held>(options.maxBytes)
 
   // Lookup order: the cluster's own scope, then the fleet scope.
   const scopesOf = (cluster: string): readonly string[] =>
     cluster === SHARED_SCOPE ? [SHARED_SCOPE] : [cluster, SHARED_SCOPE]
 
-  const staleScopes = (scopes: readonly string[]): string[] => {
-    const at = now()
-    return scopes.filter((scope) => {
-      const cached = manifests.get(scope)
-      return cached === undefined || at - cached.readAt >= ttlMs
-    })
+  const held = (scope: string): { snapshot: Snapshot; readAt: number } | undefined => {
+    const entry = cache.get(`s/${scope}`)
+    return entry?.kind === 'snapshot' ? entry : undefined
+  }
+  const fresh = (scope: string): Snapshot | undefined => {
+    const entry = held(scope)
+    return entry !== undefined && now() - entry.readAt < ttlMs ? entry.snapshot : undefined
+  }
+  const keep = (scope: string, snapshot: Snapshot): void => {
+    // A snapshot over the bound is used by this request and not kept. Parsed configs are
+    // evicted before any snapshot, which would cost a KV read to get back.
+    const entry: Held = { kind: 'snapshot', snapshot, readAt: now() }
+    // The body is kept as text; the header is parsed, and counted as parsed configs are.
+    const header = snapshot.length - snapshot.body.length
+    const bytes = snapshot.body.length + header * PARSED_CONFIG_FACTOR
+    cache.set(`s/${scope}`, entry, bytes, 'costly')
+  }
+  // Scopes a request of this isolate is reading now, since when.
+  const reading = new Map<string, number>()
+  const beingRead = (scope: string): boolean => {
+    const since = reading.get(scope)
+    return since !== undefined && now() - since < readWindowMs
+  }
+  // Waits, without awaiting the other request's promise, until `scope` is held or no longer
+  // being read; bounded in polls too, should the clock stand still.
+  const awaitRead = async (scope: string): Promise<void> => {
+    for (let polls = 0; polls * POLL_MS < readWindowMs; polls++) {
+      if (held(scope) !== undefined || !beingRead(scope)) return
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
   }
 
-  const viewOf = (cluster: string): ClusterView => {
-    const current = scopesOf(cluster).map((scope) => manifests.get(scope)?.manifest)
-    const known = views.get(cluster)
-    if (known?.manifests.every((m, i) => m === current[i])) return known
-    const located = new Map<string, Located>()
-    for (const manifest of current) {
-      if (manifest === undefined) continue
-      // Own entries only, so a ref never reaches the object's prototype; the first scope wins.
-      for (const [ref, entry] of Object.entries(manifest.entries)) {
-        if (located.has(ref)) continue
-        located.set(ref, { scope: manifest.scope, hash: entry.hash, inherits: entry.inherits })
-      }
-    }
-    const view = {
-      manifests: current,
-      located,
-      resolved: resolvingLookup(lookupIn(located, configs)),
-    }
-    if (views.size >= MAX_CACHED_CLUSTERS) views.clear()
-    views.set(cluster, view)
-    return view
+  // Resolved configs live in the same cache, evicted before any snapshot.
+  const resolved: ResolvedConfigs = {
+    get: (key) => {
+      const entry = cache.get(key)
+      return entry?.kind === 'config' ? entry.config : undefined
+    },
+    set: (key, config, bytes) => {
+      cache.set(key, { kind: 'config', config }, bytes, 'cheap')
+    },
   }
-
-  // Every value `refs` and their inherits chains name, by hash.
-  const neededValues = (view: ClusterView, refs: readonly SidecarRef[]): Map<string, ValueRef> => {
-    const needed = new Map<string, ValueRef>()
-    for (const ref of refs) {
-      let next: string | undefined = formatSidecarRef(ref)
-      for (let depth = 0; next !== undefined && depth < MAX_CHAIN; depth++) {
-        const entry = view.located.get(next)
-        if (entry === undefined) break
-        needed.set(entry.hash, entry)
-        next = entry.inherits
-      }
-    }
-    return needed
-  }
+  const lookupOver = (snapshots: readonly Snapshot[]): ConfigLookup =>
+    createSnapshotLookup(snapshots, resolved)
 
   return {
-    cached(cluster, refs) {
-      if (staleScopes(scopesOf(cluster)).length > 0) return undefined
-      const view = viewOf(cluster)
-      for (const hash of neededValues(view, refs).keys()) {
-        if (!configs.has(hash)) return undefined
+    cached(cluster) {
+      const snapshots: Snapshot[] = []
+      for (const scope of scopesOf(cluster)) {
+        const snapshot = fresh(scope)
+        if (snapshot === undefined) return undefined
+        snapshots.push(snapshot)
       }
-      // The decision runs synchronously on this lookup, so the value cache cannot change under it.
-      return view.resolved
+      // The decision runs synchronously on this lookup, over snapshots it holds itself.
+      return lookupOver(snapshots)
     },
-    async load(cluster, refs, stats) {
-      const stale = staleScopes(scopesOf(cluster))
+    async load(cluster, _refs, stats) {
+      const scopes = scopesOf(cluster)
+      // Holding nothing while another request reads the scope: wait for that read. No await
+      // otherwise, so a request that reads marks its scopes before any other request runs.
+      const waits = scopes.filter((s) => held(s) === undefined && beingRead(s))
+      if (waits.length > 0) await Promise.all(waits.map(awaitRead))
+      const found = new Map<string, Snapshot>()
+      const stale: string[] = []
+      for (const scope of scopes) {
+        const last = held(scope)
+        // Past its TTL while another request re-reads it, the held snapshot still serves.
+        if (last !== undefined && (now() - last.readAt < ttlMs || beingRead(scope))) {
+          found.set(scope, last.snapshot)
+        } else stale.push(scope)
+      }
       if (stale.length > 0) {
         // Each request reads for itself: in workerd a promise started by one request cannot be
         // awaited by another once the first has ended, so a shared read could strand them all.
         stats.kvOps++
+        const started = now()
+        for (const scope of stale) reading.set(scope, started)
         try {
-          const read = await store.readManifests(stale)
-          for (const [scope, manifest] of read) manifests.set(scope, { manifest, readAt: now() })
+          const read = await store.readSnapshots(stale)
+          for (const [scope, snapshot] of read) {
+            keep(scope, snapshot)
+            found.set(scope, snapshot)
+          }
         } catch (error) {
           // Stale beats nothing: a warm isolate keeps injecting what it last read while KV fails.
-          if (!stale.every((scope) => manifests.has(scope))) throw error
+          for (const scope of stale) {
+            const last = held(scope)
+            if (last === undefined) throw error
+            found.set(scope, last.snapshot)
+          }
+        } finally {
+          for (const scope of stale) {
+            if (reading.get(scope) === started) reading.delete(scope)
+          }
         }
       }
-      // This request's own view and values: other requests may replace the shared ones meanwhile.
-      const view = viewOf(cluster)
-      const needed = neededValues(view, refs)
-      const found = new Map<string, SidecarConfig>()
-      for (const hash of needed.keys()) {
-        const config = configs.get(hash)
-        if (config !== undefined) found.set(hash, config)
-      }
-      const missing = [...needed.values()].filter((value) => !found.has(value.hash))
-      if (missing.length > 0) {
-        stats.kvOps++
-        const read = await store.readConfigs(missing)
-        for (const { hash } of missing) {
-          const config = read.get(hash)
-          // The manifest is written after its values, so a gap means storage is inconsistent.
-          if (config === undefined) throw new Error(`stored config value ${hash} is missing`)
-          if (configs.size >= MAX_CACHED_CONFIGS) configs.clear()
-          configs.set(hash, config)
-          found.set(hash, config)
-        }
-      }
-      return lookupIn(view.located, found)
+      return lookupOver(
+        scopes.map((scope) => {
+          const snapshot = found.get(scope)
+          if (snapshot === undefined) throw new Error(`snapshot of scope "${scope}" was not read`)
+          return snapshot
+        }),
+      )
     },
-    remember(manifest) {
-      manifests.set(manifest.scope, { manifest, readAt: now() })
+    remember(snapshot) {
+      keep(snapshot.header.scope, snapshot)
     },
-  }
-}
-
-/** Answers a `name:version` with the value its located hash names, if `values` holds it. */
-function lookupIn(
-  located: ReadonlyMap<string, Located>,
-  values: ReadonlyMap<string, SidecarConfig>,
-): ConfigLookup {
-  return (ref) => {
-    const entry = located.get(formatSidecarRef(ref))
-    return entry === undefined ? undefined : values.get(entry.hash)
+    cacheBytes: () => cache.bytes(),
   }
 }

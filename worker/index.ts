@@ -4,7 +4,6 @@ import { consoleLog, logAdmission } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged } from './admit-route.ts'
 import { createApp } from './app.ts'
-import { createKvConfigStore } from './config-store.ts'
 import { readJsonBody } from './json-body.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
@@ -19,7 +18,7 @@ function appFor(env: Env): App | SettingsError {
   if (app === undefined) {
     try {
       app = createApp({
-        store: createKvConfigStore(env.CONFIGS),
+        kv: env.CONFIGS,
         // A plain copy: the settings reader takes any record of variables and checks each.
         settings: readWorkerSettings({ ...env }),
       })

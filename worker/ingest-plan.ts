@@ -2,152 +2,115 @@ import { checkConfigSet } from '../shared/config-set.ts'
 import type { ConfigSource, IngestRequest, IngestResult } from '../shared/ingest-api.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import { hashContent } from './content-hash.ts'
-import { type Manifest, type ManifestEntry, RETIRED_VALUE_GRACE_MS } from './kv-layout.ts'
+import {
+  encodeSnapshot,
+  type Snapshot,
+  type SnapshotConfig,
+  type SnapshotHeader,
+} from './snapshot.ts'
 
-/** What an ingest would change: the per-entry verdicts, the next manifest and the values to write. */
+/** What an ingest would change: the per-entry verdicts, and the scope's next snapshot. */
 export interface IngestPlan {
   readonly results: readonly IngestResult[]
-  readonly entries: Readonly<Record<string, ManifestEntry>>
-  /** Config values (JSON text by hash) the previous manifest did not reference. */
-  readonly newValues: ReadonlyMap<string, string>
   readonly stored: readonly string[]
   readonly removed: readonly string[]
-  /** Hashes the next manifest stops naming, by the ISO time they were first left out. */
-  readonly retired: Readonly<Record<string, string>>
-  /** Retired hashes past their grace, to delete once the next manifest is published. */
-  readonly expired: readonly string[]
-  /** The set equals what the manifest holds: nothing to write. */
+  /** The set equals what the scope holds: nothing to write, and no snapshot built. */
   readonly unchanged: boolean
+  /** The next snapshot and its text, when the set changed. */
+  readonly next?: { readonly snapshot: Snapshot; readonly text: string }
 }
 
 export interface IngestPlanOptions {
+  readonly scope: string
   readonly request: IngestRequest
-  readonly previous: Manifest
+  readonly previous: SnapshotHeader
   readonly allowHostAccess: boolean
+  readonly maxConfigBytes: number
+  /** Expanded JSON of the whole set; past it `ParseBudgetExceeded` is thrown. */
+  readonly maxSetBytes: number
   readonly now: string
-}
-
-interface Accepted {
-  readonly index: number
-  readonly ref: string
-  readonly json: string
-  readonly inherits?: string
-  readonly source: ConfigSource
 }
 
 /** Validates every entry and computes the scope's next state: exactly the accepted entries. */
 export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan> {
-  const { request, previous, allowHostAccess, now } = options
-  const checked = checkConfigSet(request.configs, { allowHostAccess })
-  const kept: Accepted[] = []
+  const { request, previous, now } = options
+  const checked = checkConfigSet(request.configs, {
+    allowHostAccess: options.allowHostAccess,
+    maxConfigBytes: options.maxConfigBytes,
+    maxSetBytes: options.maxSetBytes,
+  })
+  const accepted: (SnapshotConfig & { readonly index: number })[] = []
+  const jsons: string[] = []
+  checked.forEach(({ verdict }) => {
+    if (verdict.ok) jsons.push(JSON.stringify(verdict.config))
+  })
+  const hashes = await Promise.all(jsons.map(hashContent))
   checked.forEach(({ entry, verdict }, index) => {
     if (!verdict.ok) return
+    const n = accepted.length
+    const json = jsons[n] ?? ''
+    const hash = hashes[n] ?? ''
+    const before = Object.hasOwn(previous.entries, verdict.ref)
+      ? previous.entries[verdict.ref]
+      : undefined
     const inherits = verdict.config.inherits
-    kept.push({
+    accepted.push({
       index,
       ref: verdict.ref,
-      json: JSON.stringify(verdict.config),
-      source: entry.source,
+      json,
+      hash,
       ...(inherits === undefined ? {} : { inherits: formatSidecarRef(inherits) }),
-    })
-  })
-  const hashes = await Promise.all(kept.map((a) => hashContent(a.json)))
-  const entries: Record<string, ManifestEntry> = {}
-  const newValues = new Map<string, string>()
-  const known = new Set(Object.values(previous.entries).map((e) => e.hash))
-  const resultOf = new Map<number, IngestResult>()
-  kept.forEach((a, i) => {
-    const hash = hashes[i] ?? ''
-    const before = previous.entries[a.ref]
-    entries[a.ref] = {
-      hash,
-      ...(a.inherits === undefined ? {} : { inherits: a.inherits }),
-      source: a.source,
+      source: entry.source,
       updatedAt: before?.hash === hash ? before.updatedAt : now,
-    }
-    if (!known.has(hash)) newValues.set(hash, a.json)
-    resultOf.set(a.index, {
-      index: a.index,
-      status: 'accepted',
-      ref: a.ref,
-      hash,
-      source: a.source,
     })
   })
+  const byIndex = new Map(accepted.map((a) => [a.index, a]))
   const results = checked.map(({ entry, verdict }, index): IngestResult => {
     if (!verdict.ok) {
       const { ok: _ok, ...rejected } = verdict
       return { index, status: 'rejected', ...rejected, source: entry.source }
     }
-    const result = resultOf.get(index)
-    if (result === undefined) throw new Error(`ingest entry ${index} has no verdict`)
-    return result
+    const kept = byIndex.get(index)
+    if (kept === undefined) throw new Error(`ingest entry ${index} has no verdict`)
+    return { index, status: 'accepted', ref: kept.ref, hash: kept.hash, source: entry.source }
   })
-  const { retired, expired } = retire(previous, entries, now)
-  const stored = Object.keys(entries).sort()
+  // Sorted by name:version, so one set always makes the same snapshot.
+  const configs = accepted.sort((a, b) => compare(a.ref, b.ref))
+  const stored = configs.map((c) => c.ref)
+  const named = new Set(stored)
   const removed = Object.keys(previous.entries)
-    .filter((ref) => !(ref in entries))
-    .sort()
-  return {
-    results,
-    entries,
-    newValues,
-    stored,
-    removed,
-    retired,
-    expired,
-    unchanged: sameEntries(previous.entries, entries),
+    .filter((ref) => !named.has(ref))
+    .sort(compare)
+  if (removed.length === 0 && configs.every((c) => sameEntry(previous, c))) {
+    return { results, stored, removed, unchanged: true }
   }
-}
-
-/**
- * Which values the next manifest leaves behind: those it stops naming start their grace now,
- * and retired ones past it expire. Decided from the next manifest alone, never deleting a value
- * it names, so a stale read of the previous manifest can only delay a deletion.
- */
-function retire(
-  previous: Manifest,
-  entries: Readonly<Record<string, ManifestEntry>>,
-  now: string,
-): { retired: Record<string, string>; expired: string[] } {
-  const named = new Set(Object.values(entries).map((entry) => entry.hash))
-  const retired: Record<string, string> = {}
-  const expired: string[] = []
-  for (const [hash, since] of Object.entries(previous.retired ?? {})) {
-    if (named.has(hash)) continue
-    if (Date.parse(now) - Date.parse(since) >= RETIRED_VALUE_GRACE_MS) expired.push(hash)
-    else retired[hash] = since
-  }
-  for (const entry of Object.values(previous.entries)) {
-    if (!named.has(entry.hash) && !expired.includes(entry.hash)) {
-      retired[entry.hash] ??= now
-    }
-  }
-  return { retired, expired }
+  const next = encodeSnapshot(
+    options.scope,
+    now,
+    configs.map(({ index: _index, ...config }) => config),
+  )
+  return { results, stored, removed, unchanged: false, next }
 }
 
 // resourceVersion changes whenever any key of the ConfigMap changes; alone it is not worth a write.
-function sameEntries(
-  a: Readonly<Record<string, ManifestEntry>>,
-  b: Readonly<Record<string, ManifestEntry>>,
-): boolean {
-  const keys = Object.keys(a)
-  if (keys.length !== Object.keys(b).length) return false
-  return keys.every((ref) => {
-    const x = a[ref]
-    const y = b[ref]
-    return (
-      x !== undefined &&
-      y !== undefined &&
-      x.hash === y.hash &&
-      x.inherits === y.inherits &&
-      JSON.stringify(withoutVersion(x.source)) === JSON.stringify(withoutVersion(y.source))
-    )
-  })
+function sameEntry(previous: SnapshotHeader, config: SnapshotConfig): boolean {
+  const before = Object.hasOwn(previous.entries, config.ref)
+    ? previous.entries[config.ref]
+    : undefined
+  return (
+    before !== undefined &&
+    before.hash === config.hash &&
+    before.inherits === config.inherits &&
+    JSON.stringify(withoutVersion(before.source)) === JSON.stringify(withoutVersion(config.source))
+  )
 }
 
 function withoutVersion(source: ConfigSource): ConfigSource {
   if (source.kind !== 'ConfigMap') return source
   const { resourceVersion: _ignored, ...rest } = source
   return rest
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

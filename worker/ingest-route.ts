@@ -1,42 +1,76 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { IngestResponse, StoredConfigList } from '../shared/ingest-api.ts'
+import { ParseBudgetExceeded, utf8Length } from '../shared/parse-limits.ts'
 import type { AppDeps, AppEnv } from './app-env.ts'
 import { authorizeCluster, bearerToken } from './cluster-auth.ts'
+import { readSnapshot } from './config-store.ts'
 import { planIngest } from './ingest-plan.ts'
 import { decodeIngestRequest } from './ingest-request.ts'
 import { readJsonBody } from './json-body.ts'
-import { type Manifest, readManifest, writeGap } from './kv-layout.ts'
+import { snapshotKey, writeGap } from './kv-layout.ts'
 
 /** `PUT` and `GET /v1/clusters/{cluster}/configs`: the relay's desired set in, the stored set out. */
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  const { store, settings, reader, auth, now } = deps
-  // KV refuses more than ~1 write/s to one key; this isolate remembers its own last writes too.
-  const lastWrites = new Map<string, number>()
+  const { store, settings, reader, auth, now, kvLimits } = deps
 
   app.put('/v1/clusters/:cluster/configs', async (c) => {
     const cluster = await authorizeCluster(c, auth, 'sync', bearerToken(c))
     const request = decodeIngestRequest(await readJsonBody(c.req.raw, settings.ingestMaxBytes))
-    const previous = await readManifest(store, cluster)
+    // Counted before any config is parsed or anything is read.
+    const count = request.configs.length
+    if (count > settings.scopeMaxConfigs) {
+      throw tooLarge(
+        `scope "${cluster}": the push holds ${count} configs; the limit is ${settings.scopeMaxConfigs} (INJECTOR_SCOPE_MAX_CONFIGS); nothing was stored`,
+      )
+    }
+    // One KV read, and at most one write: the scope is one snapshot value.
+    const previous = await readSnapshot(store, cluster)
     const writtenAt = new Date(now()).toISOString()
     const plan = await planIngest({
+      scope: cluster,
       request,
-      previous,
+      previous: previous.header,
       allowHostAccess: settings.allowHostAccess,
+      maxConfigBytes: settings.configMaxBytes,
+      // YAML aliases can make a small push expand without bound: reading stops at twice the
+      // scope's limit, the most it may keep plus as much again for configs it refuses.
+      maxSetBytes: 2 * settings.scopeMaxBytes,
       now: writtenAt,
+    }).catch((error: unknown) => {
+      if (!(error instanceof ParseBudgetExceeded)) throw error
+      throw tooLarge(
+        `scope "${cluster}": ${error.message}, refused ones included; the limit is ${error.limit} (twice INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
+      )
     })
-    const response: IngestResponse = {
-      cluster,
-      results: plan.results,
-      stored: plan.stored,
-      removed: plan.removed,
-      unchanged: plan.unchanged,
+    const respond = () => {
+      const response: IngestResponse = {
+        cluster,
+        results: plan.results,
+        stored: plan.stored,
+        removed: plan.removed,
+        unchanged: plan.unchanged,
+        kvOps: kvLimits.cost(),
+      }
+      return c.json(response)
     }
-    if (plan.unchanged) return c.json(response)
-    const wait = writeGap(
-      Math.max(Date.parse(previous.writtenAt), lastWrites.get(cluster) ?? 0),
-      now(),
+    if (plan.next === undefined) return respond()
+    const { text, snapshot } = plan.next
+    // Each UTF-16 unit is at most 3 UTF-8 bytes: count exactly only near the limit.
+    const bytes = text.length * 3 <= settings.scopeMaxBytes ? 0 : utf8Length(text)
+    if (bytes > settings.scopeMaxBytes) {
+      throw tooLarge(
+        `scope "${cluster}": its ${plan.stored.length} configs make a snapshot of ${bytes} bytes; the limit is ${settings.scopeMaxBytes} (INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
+      )
+    }
+    // KV takes one write per key per second: the last write is in the snapshot (any isolate)
+    // and in this isolate's memory. Nothing is awaited from here to the write, so a concurrent
+    // push to this isolate sees the write claimed and gets 429, not a race.
+    const last = Math.max(
+      Date.parse(previous.header.writtenAt),
+      kvLimits.lastWrite(snapshotKey(cluster)) ?? 0,
     )
+    const wait = writeGap(last, now())
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
       throw new HTTPException(429, {
@@ -44,19 +78,8 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         res: retryAfter(seconds),
       })
     }
-    const next: Manifest = {
-      version: 1,
-      scope: cluster,
-      writtenAt,
-      entries: plan.entries,
-      ...(Object.keys(plan.retired).length === 0 ? {} : { retired: plan.retired }),
-    }
-    // Claimed before the writes, so a concurrent push to this isolate gets 429, not a race.
-    lastWrites.set(cluster, now())
     try {
-      // Values first, manifest last: a reader sees the old set or the new one, never a mix.
-      await store.writeConfigs(cluster, plan.newValues)
-      await store.writeManifest(next)
+      await store.writeSnapshot(cluster, text)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
       throw new HTTPException(503, {
@@ -64,19 +87,16 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         res: retryAfter(1),
       })
     }
-    reader.remember(next)
-    // Retired values past their grace are deleted once the manifest that no longer names them
-    // is published; a failure loses nothing (they stay listed and go with a later write).
-    if (plan.expired.length > 0) await store.deleteConfigs(cluster, plan.expired).catch(() => {})
-    return c.json(response)
+    reader.remember(snapshot)
+    return respond()
   })
 
   app.get('/v1/clusters/:cluster/configs', async (c) => {
     const cluster = await authorizeCluster(c, auth, 'sync', bearerToken(c))
-    const manifest = await readManifest(store, cluster)
+    const { header } = await readSnapshot(store, cluster)
     const list: StoredConfigList = {
       cluster,
-      configs: Object.entries(manifest.entries)
+      configs: Object.entries(header.entries)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([ref, entry]) => {
           const [name = ref, version = ''] = ref.split(':')
@@ -92,6 +112,10 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     }
     return c.json(list)
   })
+}
+
+function tooLarge(message: string): HTTPException {
+  return new HTTPException(413, { message })
 }
 
 // HTTPException carries extra headers on a response of its own; app.onError copies them.

@@ -1,4 +1,5 @@
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
+import { CONFIG_MAX_BYTES_CEILING, DEFAULT_CONFIG_MAX_BYTES } from '../shared/parse-limits.ts'
 import type { InjectionSettings } from '../shared/types.ts'
 
 /** Which admissions write a log line: every one, those that injected, warned or failed, or none. */
@@ -19,6 +20,13 @@ export interface WorkerSettings {
   /** The API server sends at most 3 MiB (etcd's request limit), so a larger review is not one. */
   readonly admissionMaxBytes: number
   readonly ingestMaxBytes: number
+  /** Per-config limit on the expanded JSON, YAML aliases included. */
+  readonly configMaxBytes: number
+  /** Per-scope limits, checked before anything is written: configs in a push, snapshot bytes. */
+  readonly scopeMaxConfigs: number
+  readonly scopeMaxBytes: number
+  /** Bound of the isolate's cache of snapshots and parsed configs, estimated by text length. */
+  readonly cacheMaxBytes: number
   readonly admissionLog: AdmissionLogMode
 }
 
@@ -32,6 +40,11 @@ export class SettingsError extends Error {
 
 /** The API server sends at most 3 MiB (etcd's request limit). */
 export const ADMISSION_MAX_BYTES = 3 * 1024 * 1024
+
+const MiB = 1024 * 1024
+
+/** A scope is one KV value, at most 25 MiB; this leaves room below it. */
+export const SCOPE_MAX_BYTES_CEILING = 24 * MiB
 
 /** Reads and validates the Worker's variables; throws `SettingsError` naming the first bad one. */
 export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
@@ -93,8 +106,41 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
       1024,
       25 * 1024 * 1024,
     ),
+    configMaxBytes: readInteger(
+      env,
+      'INJECTOR_CONFIG_MAX_BYTES',
+      DEFAULT_CONFIG_MAX_BYTES,
+      1024,
+      CONFIG_MAX_BYTES_CEILING,
+    ),
+    scopeMaxConfigs: readInteger(env, 'INJECTOR_SCOPE_MAX_CONFIGS', 10_000, 1, 50_000),
+    ...readCacheAndScopeBytes(env),
     admissionLog,
   }
+}
+
+/**
+ * The scope and cache byte bounds, checked together: an admission needs its cluster's scope and
+ * `shared` in memory at once, so the cache holds at least two scopes of the largest size.
+ */
+function readCacheAndScopeBytes(env: SettingsEnv): {
+  scopeMaxBytes: number
+  cacheMaxBytes: number
+} {
+  const scopeMaxBytes = readInteger(
+    env,
+    'INJECTOR_SCOPE_MAX_BYTES',
+    8 * MiB,
+    64 * 1024,
+    SCOPE_MAX_BYTES_CEILING,
+  )
+  const cacheMaxBytes = readInteger(env, 'INJECTOR_CACHE_MAX_BYTES', 32 * MiB, 1 * MiB, 64 * MiB)
+  if (cacheMaxBytes < 2 * scopeMaxBytes) {
+    throw new SettingsError(
+      `INJECTOR_CACHE_MAX_BYTES: ${cacheMaxBytes} is less than twice INJECTOR_SCOPE_MAX_BYTES (${scopeMaxBytes}); an admission holds its cluster's scope and shared together`,
+    )
+  }
+  return { scopeMaxBytes, cacheMaxBytes }
 }
 
 function readString(env: SettingsEnv, name: string, fallback: string): string {

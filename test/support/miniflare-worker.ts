@@ -15,6 +15,8 @@ export async function startMiniflareWorker(
   options: LocalWorkerOptions & {
     /** Another checkout of this project (say a git worktree) whose Worker to build instead. */
     readonly root?: string
+    /** Serve V8's inspector here (the Worker's target is `core:user:`), e.g. to read its heap. */
+    readonly inspectorPort?: number
   },
 ): Promise<LocalWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'miniflare-worker-'))
@@ -29,6 +31,8 @@ export async function startMiniflareWorker(
     platform: 'neutral',
     target: 'es2023',
     conditions: ['workerd', 'worker', 'browser'],
+    // Node.js built-ins (node:async_hooks) come from workerd, as with wrangler.
+    external: ['node:*'],
     mainFields: ['module', 'main'],
     logLevel: 'warning',
   })
@@ -43,6 +47,7 @@ export async function startMiniflareWorker(
       bindings: { INJECTOR_SECRET: options.secret, ...options.vars },
       host: '127.0.0.1',
       port: 0,
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
       handleStructuredLogs: () => {
         lines++
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkConfigSet } from '../../shared/config-set.ts'
 import type { ConfigSource, IngestEntry } from '../../shared/ingest-api.ts'
+import { ParseBudgetExceeded } from '../../shared/parse-limits.ts'
 
 const file = (path: string, document?: number): ConfigSource =>
   document === undefined ? { kind: 'File', path } : { kind: 'File', path, document }
@@ -142,6 +143,28 @@ describe('checkConfigSet', () => {
         },
       ],
     })
+  })
+
+  it('applies the per-config size limit it is given, and 128 KiB by default', () => {
+    const text = `name: big\nannotations: {note: "${'n'.repeat(140_000)}"}\n`
+    const at = (maxConfigBytes?: number) =>
+      checkConfigSet([entry(text, file('big.yaml'))], {
+        allowHostAccess: false,
+        ...(maxConfigBytes === undefined ? {} : { maxConfigBytes }),
+      }).map(({ verdict }) => (verdict.ok ? 'ok' : verdict.issues.map((i) => i.message)))
+    expect(at()).toEqual([['config is larger than 131072 bytes as JSON (YAML aliases expanded)']])
+    expect(at(256 * 1024)).toEqual(['ok'])
+  })
+
+  it('throws once the whole set expands past maxSetBytes, though each config is under its limit', () => {
+    const note = (n: number) => `name: c${n}\nannotations: {note: "${'n'.repeat(40_000)}"}\n`
+    const set = [note(1), note(2), note(3)].map((text, i) => entry(text, file(`${i}.yaml`)))
+    expect(
+      checkConfigSet(set.slice(0, 2), { allowHostAccess: false, maxSetBytes: 100_000 }),
+    ).toHaveLength(2)
+    expect(() => checkConfigSet(set, { allowHostAccess: false, maxSetBytes: 100_000 })).toThrow(
+      new ParseBudgetExceeded(100_000),
+    )
   })
 
   it('gives an empty set no verdicts', () => {

@@ -94,6 +94,28 @@ describe('buildDesiredSet', () => {
     expect(set.entries.map((e) => e.source)).toEqual([expect.objectContaining({ name: 'net' })])
   })
 
+  it('leaves a size between the default limit and 1 MiB to the Worker, and refuses past 1 MiB', () => {
+    // About 200 KB of JSON: over the Worker's default INJECTOR_CONFIG_MAX_BYTES, within its range.
+    const large = `name: large\nannotations: &a {note: "${'n'.repeat(200_000)}"}\nlabels: {}\n`
+    // 20 KB of text whose aliases expand to about 2 MB.
+    const bomb = `name: bomb\nx1: &x ["${'b'.repeat(20_000)}"]\nx2: &y [*x, *x, *x, *x, *x, *x, *x, *x, *x, *x]\nx3: &z [*y, *y, *y, *y, *y, *y, *y, *y, *y, *y]\nannotations: {a: *z}\n`
+    const set = buildDesiredSet([cm('ns', 'sizes', { 'bomb.yaml': bomb, 'large.yaml': large })])
+    expect(set.entries.map((e) => e.source)).toEqual([
+      expect.objectContaining({ key: 'large.yaml' }),
+    ])
+    expect(set.invalid.map((i) => [i.key, i.issues])).toEqual([
+      [
+        'bomb.yaml',
+        [
+          {
+            path: '',
+            message: 'config is larger than 1048576 bytes as JSON (YAML aliases expanded)',
+          },
+        ],
+      ],
+    ])
+  })
+
   it('is empty for no ConfigMaps, and for ConfigMaps without data', () => {
     expect(buildDesiredSet([])).toEqual({ entries: [], invalid: [] })
     expect(buildDesiredSet([cm('ns', 'empty', {})])).toEqual({

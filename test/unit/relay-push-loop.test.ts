@@ -23,6 +23,7 @@ const OK: PushOutcome = {
     stored: [],
     removed: [],
     unchanged: false,
+    kvOps: { reads: 1, writes: 1 },
   } satisfies IngestResponse,
 }
 

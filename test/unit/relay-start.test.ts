@@ -92,6 +92,7 @@ function setup(
           stored: [],
           removed: [],
           unchanged: false,
+          kvOps: { reads: 1, writes: 1 },
         },
       }
     },

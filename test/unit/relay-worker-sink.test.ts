@@ -14,6 +14,7 @@ const RESPONSE: IngestResponse = {
   stored: ['a:latest'],
   removed: [],
   unchanged: false,
+  kvOps: { reads: 1, writes: 1 },
 }
 
 function fakeFetch(answer: () => Response | Promise<Response>) {

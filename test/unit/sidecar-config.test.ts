@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { JsonValue } from '../../shared/json.ts'
 import {
+  DEFAULT_PARSE_LIMITS,
   formatConfigIssue,
   parseSidecarConfig,
   validateSidecarConfig,
 } from '../../shared/sidecar-config.ts'
+import { readYamlDocument } from '../../shared/yaml-document.ts'
 
 /** The issues of a config that must be rejected, as `path: message` lines. */
 function issuesOf(text: string): string[] {
@@ -364,14 +366,47 @@ volumes: [{name: root, hostPath: {path: /}}, {name: tmp, emptyDir: {}}]
       expect(parseSidecarConfig(text, { maxBytes: 2000 }).ok).toBe(true)
     })
 
-    it('bounds alias expansion', () => {
-      const lines = ['name: a', 'annotations: {}', 'x0: &a0 [1, 2]']
-      for (let i = 1; i < 12; i++) lines.push(`x${i}: &a${i} [*a${i - 1}, *a${i - 1}]`)
-      expect(issuesOf(lines.join('\n'))[0]).toMatch(/more than 100 YAML aliases/)
-      expect(parseSidecarConfig('name: a\nlabels: &l {x: z}\nannotations: *l').ok).toBe(true)
-      expect(
-        parseSidecarConfig('name: a\nlabels: &l {x: z}\nannotations: *l', { maxAliasCount: 0 }).ok,
-      ).toBe(false)
+    it('bounds alias expansion by the size of the result, not by the number of aliases', () => {
+      // About 1 KB of text that would expand to 4^12 copies of "xxxxxxxx": refused at the limit.
+      const bomb = ['name: a', 'x0: &a0 ["xxxxxxxx"]']
+      for (let i = 1; i < 13; i++)
+        bomb.push(`x${i}: &a${i} [*a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}]`)
+      expect(issuesOf(bomb.join('\n'))).toEqual([
+        'config is larger than 131072 bytes as JSON (YAML aliases expanded)',
+      ])
+      // 2,000 aliases of a small value are fine: what counts is what they expand to.
+      const many = ['name: a', 'labels: {team: &t obs}', 'annotations:']
+      for (let i = 0; i < 2000; i++) many.push(`  a${i}: *t`)
+      const accepted = parseSidecarConfig(many.join('\n'))
+      expect(accepted.ok && Object.keys(accepted.config.annotations)).toHaveLength(2000)
+    })
+
+    it('counts the expanded JSON exactly, so the limit is the size of the stored config', () => {
+      const text = 'name: a\nlabels: &l {x: "é\\u0000", "y": "2"}\nannotations: *l\n'
+      const read = readYamlDocument(text, { ...DEFAULT_PARSE_LIMITS, maxJsonBytes: 1000 })
+      const size = read.ok ? new TextEncoder().encode(JSON.stringify(read.value)).length : 0
+      expect(size).toBe(85)
+      expect(readYamlDocument(text, { ...DEFAULT_PARSE_LIMITS, maxJsonBytes: size }).ok).toBe(true)
+      expect(parseSidecarConfig(text, { maxJsonBytes: size - 1 })).toEqual({
+        ok: false,
+        issues: [
+          { path: '', message: 'config is larger than 84 bytes as JSON (YAML aliases expanded)' },
+        ],
+      })
+    })
+
+    it('reads a map of 40,000 keys in linear time', () => {
+      const lines = ['name: a', 'annotations:']
+      for (let i = 0; i < 40_000; i++) lines.push(`  k${i}: v`)
+      const started = performance.now()
+      const read = readYamlDocument(lines.join('\n'), {
+        ...DEFAULT_PARSE_LIMITS,
+        maxBytes: 1024 * 1024,
+        maxJsonBytes: 1024 * 1024,
+      })
+      expect(read.ok).toBe(true)
+      // Quadratic duplicate-key checks took about 25 s here; linear work takes about 1 s.
+      expect(performance.now() - started).toBeLessThan(8000)
     })
 
     it.each([
@@ -411,7 +446,11 @@ volumes: [{name: root, hostPath: {path: /}}, {name: tmp, emptyDir: {}}]
       ['name: a\n---\nname: b\n', 'found 2 YAML documents; a config is exactly one document'],
       ['- name: a', 'a config must be a map of fields'],
       ['just text', 'a config must be a map of fields'],
-      ['name: a\nname: b', /^invalid YAML: Map keys must be unique/],
+      ['name: a\nname: b', 'invalid YAML: Map keys must be unique at line 2, column 1'],
+      [
+        'name: a\nlabels: {x: 1, "x": 2}',
+        'invalid YAML: Map keys must be unique at line 2, column 16',
+      ],
       ['name: [a', /^invalid YAML: .* at line 1, column 9$/],
       [
         'name: a\nlabels: {x: !!binary aGk=}',

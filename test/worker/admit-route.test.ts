@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/config-store.ts'
-import { createKvConfigStore } from '../../worker/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import {
   admissionOf,
@@ -37,7 +36,7 @@ describe('POST /v1/admit/{cluster}/{token}', () => {
       decision: 'inject',
       reason: 'injected',
       configs: ['logger:v1'],
-      kvOps: 2,
+      kvOps: 1,
     })
     expect(typeof logs[0]?.durationMs).toBe('number')
   })
@@ -75,7 +74,7 @@ describe('POST /v1/admit/{cluster}/{token}', () => {
 })
 
 describe('KV operations per admission', () => {
-  it('costs 0 for a pod without the request annotation, 2 cold, 0 warm', async () => {
+  it('costs 0 for a pod without the request annotation, 1 cold, 0 warm', async () => {
     const kv = freshKv()
     await pushConfigs(testApp({ kv }).app, 'alpha', [configText('logger:v1')])
     // A new app is a new isolate: nothing cached.
@@ -85,14 +84,13 @@ describe('KV operations per admission', () => {
     expect(counting.gets).toBe(0)
     expect(fresh.logs[0]).toMatchObject({ reason: 'no_request', kvOps: 0 })
     await postReview(fresh.app, 'alpha', podReview('logger:v1'))
-    expect(counting.gets).toBe(2)
-    // Round trip 1 reads both manifests together, round trip 2 the config value.
-    expect(counting.keysRead.slice(0, 2)).toEqual(['manifest/alpha', 'manifest/shared'])
-    expect(counting.keysRead[2]).toMatch(/^config\/alpha\/[0-9a-f]{64}$/)
+    // One bulk get of both scopes' snapshots: one KV operation.
+    expect(counting.gets).toBe(1)
+    expect(counting.keysRead).toEqual(['configs/alpha', 'configs/shared'])
     const warm = await admissionOf(await postReview(fresh.app, 'alpha', podReview('logger:v1')))
-    expect(counting.gets).toBe(2)
+    expect(counting.gets).toBe(1)
     expect(warm.patch.length).toBeGreaterThan(0)
-    expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 2, 0])
+    expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 1, 0])
   })
 
   it('does not let a read that outlived its admission strand the next ones', async () => {
@@ -139,7 +137,7 @@ describe('KV operations per admission', () => {
     expect(logs[1]).toMatchObject({ decision: 'inject', kvOps: 1 })
   })
 
-  it('fetches a whole inherits chain across scopes in at most 2 round trips', async () => {
+  it('fetches a whole inherits chain across scopes in one KV operation', async () => {
     const store = freshKv()
     const { app } = testApp({ kv: store })
     await pushConfigs(app, 'shared', [
@@ -150,14 +148,14 @@ describe('KV operations per admission', () => {
     const kv = countingKv(store)
     const fresh = testApp({ kv })
     const admission = await admissionOf(await postReview(fresh.app, 'alpha', podReview('agent:v1')))
-    expect(kv.gets).toBe(2)
-    expect(kv.keysRead.filter((k) => k.startsWith('config/'))).toHaveLength(3)
+    expect(kv.gets).toBe(1)
+    expect(kv.keysRead).toEqual(['configs/alpha', 'configs/shared'])
     expect(marksOf(admission.patch, 'agent')).toEqual(['agent'])
     expect(marksOf(admission.patch, 'base')).toEqual(['base'])
     expect(marksOf(admission.patch, 'mid')).toEqual(['mid'])
   })
 
-  it('re-reads manifests after the cache TTL, but not the immutable config values', async () => {
+  it('re-reads the snapshots once the cache TTL has passed, and not before', async () => {
     let clock = 1_000_000
     const store = freshKv()
     await pushConfigs(testApp({ kv: store }).app, 'alpha', [configText('logger:v1')])
@@ -166,11 +164,11 @@ describe('KV operations per admission', () => {
     await postReview(fresh.app, 'alpha', podReview('logger:v1'))
     clock += 29_000
     await postReview(fresh.app, 'alpha', podReview('logger:v1'))
-    expect(kv.gets).toBe(2)
+    expect(kv.gets).toBe(1)
     clock += 1_000
     await postReview(fresh.app, 'alpha', podReview('logger:v1'))
-    expect(kv.gets).toBe(3)
-    expect(fresh.logs.map((l) => l.kvOps)).toEqual([2, 0, 1])
+    expect(kv.gets).toBe(2)
+    expect(fresh.logs.map((l) => l.kvOps)).toEqual([1, 0, 1])
   })
 })
 
@@ -230,7 +228,7 @@ describe('failure policy', () => {
   it('admits unchanged with a warning when anything fails after the review was read', async () => {
     const lines: JsonObject[] = []
     const app = createApp({
-      store: createKvConfigStore(freshKv()),
+      kv: freshKv(),
       settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
       // The first line breaks the route; the fail-open path logs its own.
       log: (line) => {

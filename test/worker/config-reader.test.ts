@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import type { SidecarRef } from '../../shared/types.ts'
 import { createConfigReader } from '../../worker/config-reader.ts'
-import { createKvConfigStore } from '../../worker/config-store.ts'
+import { createKvConfigStore, readSnapshot } from '../../worker/config-store.ts'
 import { configText, countingKv, freshKv, pushConfigs, testApp } from './harness.ts'
 
 const ref = (name: string, version = 'v1'): SidecarRef => ({ name, version })
+const MiB = 1024 * 1024
+const WINDOW_MS = 2000
 
 /** The MARK env value of a looked-up config's first container, to tell versions apart. */
 function markOf(config: { containers: readonly JsonObject[] } | undefined): unknown {
@@ -14,7 +16,7 @@ function markOf(config: { containers: readonly JsonObject[] } | undefined): unkn
 }
 
 /** A reader over real local KV holding `alpha` and `shared`, with a clock the test moves. */
-async function seeded(options: { readonly pushAlpha?: boolean } = {}) {
+async function seeded(options: { readonly pushAlpha?: boolean; readonly maxBytes?: number } = {}) {
   const kv = freshKv()
   const { app } = testApp({ kv })
   await pushConfigs(app, 'shared', [configText('base:v1', 'base')])
@@ -28,33 +30,39 @@ async function seeded(options: { readonly pushAlpha?: boolean } = {}) {
     store: createKvConfigStore(counting),
     ttlMs: 30_000,
     now: () => clock.now,
+    maxBytes: options.maxBytes ?? 32 * MiB,
+    readWindowMs: WINDOW_MS,
   })
   return { reader, counting, clock, app, kv }
 }
 
 describe('config reader', () => {
-  it('answers from memory only once a load has read the manifests and every value', async () => {
+  it('answers from memory once one bulk get has read both snapshots', async () => {
     const { reader, counting } = await seeded()
     expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
-    const loaded = await reader.load('alpha', [ref('agent')], { kvOps: 0 })
-    expect(markOf(loaded(ref('agent')))).toBe('agent')
-    const gets = counting.gets
+    const stats = { kvOps: 0 }
+    const loaded = await reader.load('alpha', [ref('agent')], stats)
+    expect(stats.kvOps).toBe(1)
+    expect(counting.gets).toBe(1)
+    expect(counting.keysRead).toEqual(['configs/alpha', 'configs/shared'])
+    expect(markOf(loaded(ref('agent')))).toBe('base')
     const warm = reader.cached('alpha', [ref('agent')])
-    // The agent with its inherits parent from shared, both read in the same load.
+    // The agent with its inherits parent from shared, both from the snapshots in memory.
     expect(warm?.(ref('agent'))?.containers.map((c) => c.name)).toEqual(['base', 'agent'])
     expect(markOf(warm?.(ref('base')))).toBe('base')
-    expect(counting.gets).toBe(gets)
+    expect(counting.gets).toBe(1)
   })
 
-  it('does not answer from memory for a config whose value it never read', async () => {
-    const { reader } = await seeded()
+  it('answers for every config of the scopes it read, not only those it was asked for', async () => {
+    const { reader, counting } = await seeded()
     await reader.load('alpha', [ref('base')], { kvOps: 0 })
-    // Manifests are fresh, but agent:v1's own value was never fetched.
-    expect(reader.cached('alpha', [ref('base')])).toBeDefined()
-    expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
+    const warm = reader.cached('alpha', [ref('agent')])
+    expect(warm?.(ref('agent'))?.containers.map((c) => c.name)).toEqual(['base', 'agent'])
+    expect(warm?.(ref('nope'))).toBeUndefined()
+    expect(counting.gets).toBe(1)
   })
 
-  it('stops answering from memory when the manifests pass their TTL', async () => {
+  it('stops answering from memory when the snapshots pass their TTL', async () => {
     const { reader, clock } = await seeded()
     await reader.load('alpha', [ref('agent')], { kvOps: 0 })
     clock.now += 29_999
@@ -63,19 +71,15 @@ describe('config reader', () => {
     expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
   })
 
-  it('sees a manifest it is told about at once, not the one it read before', async () => {
+  it('serves a snapshot it is told about at once, not the one it read before', async () => {
     const { reader } = await seeded()
     await reader.load('alpha', [ref('agent')], { kvOps: 0 })
-    // A new manifest for shared with base:v1 pointing at content this reader never read.
     const kv = freshKv()
-    const writer = testApp({ kv })
-    await pushConfigs(writer.app, 'shared', [configText('base:v1', 'base-2')])
-    const manifests = await createKvConfigStore(kv).readManifests(['shared'])
-    const manifest = manifests.get('shared')
-    if (manifest === undefined) throw new Error('no manifest written')
-    reader.remember(manifest)
-    // The new base:v1 value is not in memory, so the warm path must not serve the old one.
-    expect(reader.cached('alpha', [ref('base')])).toBeUndefined()
+    await pushConfigs(testApp({ kv }).app, 'shared', [configText('base:v1', 'base-2')])
+    reader.remember(await readSnapshot(createKvConfigStore(kv), 'shared'))
+    const warm = reader.cached('alpha', [ref('agent')])
+    expect(markOf(warm?.(ref('base')))).toBe('base-2')
+    expect(markOf(warm?.(ref('agent')))).toBe('base-2')
   })
 
   it('keeps the cluster scope ahead of shared on the warm path', async () => {
@@ -106,5 +110,149 @@ describe('config reader', () => {
     expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
     await reader.load('alpha', [ref('agent')], { kvOps: 0 })
     expect(markOf(reader.cached('alpha', [ref('agent')])?.(ref('agent')))).toBe('base-2')
+  })
+
+  it('answers a broken chain as stored, so the decision can say why', async () => {
+    const { reader, app } = await seeded({ pushAlpha: false })
+    await pushConfigs(app, 'alpha', [configText('orphan:v1', 'o', 'inherits: gone:v1\n')])
+    const lookup = await reader.load('alpha', [ref('orphan')], { kvOps: 0 })
+    expect(lookup(ref('orphan'))?.inherits).toEqual({ name: 'gone', version: 'v1' })
+  })
+})
+
+describe('config reader refresh', () => {
+  it('serves the snapshots it holds while another request re-reads them, at no KV cost', async () => {
+    const kv = freshKv()
+    await pushConfigs(testApp({ kv }).app, 'alpha', [configText('agent:v1', 'one')])
+    const counting = countingKv(kv)
+    // Reads wait on `hold` when it is set: a request whose KV read is still out.
+    let hold: Promise<void> | undefined
+    const store = createKvConfigStore({
+      get: async (keys, type) => {
+        if (hold !== undefined) await hold
+        return counting.get(keys, type)
+      },
+      put: (key, value) => counting.put(key, value),
+      delete: (key) => counting.delete(key),
+    })
+    const clock = { now: 0 }
+    const reader = createConfigReader({
+      store,
+      ttlMs: 30_000,
+      now: () => clock.now,
+      maxBytes: MiB,
+      readWindowMs: WINDOW_MS,
+    })
+    await reader.load('alpha', [ref('agent')], { kvOps: 0 })
+    clock.now += 30_000
+    let release = () => {}
+    hold = new Promise((resolve) => {
+      release = resolve
+    })
+    const refresh = { kvOps: 0 }
+    const refreshing = reader.load('alpha', [ref('agent')], refresh)
+    const meanwhile = { kvOps: 0 }
+    const lookup = await reader.load('alpha', [ref('agent')], meanwhile)
+    expect(meanwhile.kvOps).toBe(0)
+    expect(markOf(lookup(ref('agent')))).toBe('one')
+    release()
+    await refreshing
+    expect([refresh.kvOps, counting.gets]).toEqual([1, 2])
+    // A read still out after the window is presumed lost: the next request reads for itself.
+    clock.now += 30_000
+    hold = new Promise(() => {})
+    void reader.load('alpha', [ref('agent')], { kvOps: 0 })
+    clock.now += WINDOW_MS
+    hold = undefined
+    const late = { kvOps: 0 }
+    await reader.load('alpha', [ref('agent')], late)
+    expect([late.kvOps, counting.gets]).toEqual([1, 3])
+  })
+
+  it('reads a scope once for requests that arrive together on a cold isolate', async () => {
+    const kv = freshKv()
+    await pushConfigs(testApp({ kv }).app, 'alpha', [configText('agent:v1', 'one')])
+    const counting = countingKv(kv)
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const store = createKvConfigStore({
+      get: async (keys, type) => {
+        await gate
+        return counting.get(keys, type)
+      },
+      put: (key, value) => counting.put(key, value),
+      delete: (key) => counting.delete(key),
+    })
+    const reader = createConfigReader({
+      store,
+      ttlMs: 30_000,
+      now: () => 0,
+      maxBytes: MiB,
+      readWindowMs: WINDOW_MS,
+    })
+    const stats = [{ kvOps: 0 }, { kvOps: 0 }, { kvOps: 0 }]
+    const loads = stats.map((s) => reader.load('alpha', [ref('agent')], s))
+    release()
+    const lookups = await Promise.all(loads)
+    expect(lookups.map((lookup) => markOf(lookup(ref('agent'))))).toEqual(['one', 'one', 'one'])
+    expect(stats.map((s) => s.kvOps)).toEqual([1, 0, 0])
+    expect(counting.gets).toBe(1)
+  })
+})
+
+describe('config reader cache', () => {
+  it('holds at most its bound in bytes however many clusters it serves', async () => {
+    const kv = freshKv()
+    const { app } = testApp({ kv })
+    // 40 clusters of 20 configs, each snapshot about 10 KB.
+    const clusters = Array.from({ length: 40 }, (_, i) => `c${i}`)
+    for (const cluster of clusters) {
+      const texts = Array.from({ length: 20 }, (_, j) => configText(`app${j}:v1`, cluster))
+      expect((await pushConfigs(app, cluster, texts)).status).toBe(200)
+    }
+    const counting = countingKv(kv)
+    const maxBytes = 64 * 1024
+    const reader = createConfigReader({
+      store: createKvConfigStore(counting),
+      ttlMs: 60_000,
+      now: () => 0,
+      maxBytes,
+      readWindowMs: WINDOW_MS,
+    })
+    let most = 0
+    for (const cluster of clusters) {
+      const lookup = await reader.load(cluster, [ref('app0')], { kvOps: 0 })
+      expect(markOf(lookup(ref('app3')))).toBe(cluster)
+      most = Math.max(most, reader.cacheBytes())
+    }
+    expect(most).toBeLessThanOrEqual(maxBytes)
+    expect(most).toBeGreaterThan(maxBytes / 2)
+    // The last cluster is still held; the first was evicted and costs a read again.
+    expect(reader.cached('c39', [ref('app0')])).toBeDefined()
+    expect(reader.cached('c0', [ref('app0')])).toBeUndefined()
+    const reads = counting.gets
+    const stats = { kvOps: 0 }
+    const again = await reader.load('c0', [ref('app0')], stats)
+    expect(markOf(again(ref('app0')))).toBe('c0')
+    expect([stats.kvOps, counting.gets - reads]).toEqual([1, 1])
+  })
+
+  it('uses a snapshot larger than its bound for the request, without keeping it', async () => {
+    const kv = freshKv()
+    const texts = Array.from({ length: 30 }, (_, j) => configText(`app${j}:v1`, 'big'))
+    await pushConfigs(testApp({ kv }).app, 'alpha', texts)
+    const reader = createConfigReader({
+      store: createKvConfigStore(kv),
+      ttlMs: 60_000,
+      now: () => 0,
+      maxBytes: 4096,
+      readWindowMs: WINDOW_MS,
+    })
+    const lookup = await reader.load('alpha', [ref('app7')], { kvOps: 0 })
+    expect(markOf(lookup(ref('app7')))).toBe('big')
+    expect(reader.cached('alpha', [ref('app7')])).toBeUndefined()
+    expect(reader.cacheBytes()).toBeLessThanOrEqual(4096)
   })
 })

@@ -160,6 +160,10 @@ describe('readWorkerSettings', () => {
       allowHostAccess: false,
       admissionMaxBytes: 3 * 1024 * 1024,
       ingestMaxBytes: 8 * 1024 * 1024,
+      configMaxBytes: 128 * 1024,
+      scopeMaxConfigs: 10_000,
+      scopeMaxBytes: 8 * 1024 * 1024,
+      cacheMaxBytes: 32 * 1024 * 1024,
       admissionLog: 'all',
     })
   })
@@ -189,6 +193,19 @@ describe('readWorkerSettings', () => {
     [
       { INJECTOR_INGEST_MAX_BYTES: '1e9' },
       'INJECTOR_INGEST_MAX_BYTES: "1e9" is not a whole number',
+    ],
+    [
+      { INJECTOR_CONFIG_MAX_BYTES: '2097152' },
+      'INJECTOR_CONFIG_MAX_BYTES: 2097152 is outside 1024..1048576',
+    ],
+    [{ INJECTOR_SCOPE_MAX_CONFIGS: '0' }, 'INJECTOR_SCOPE_MAX_CONFIGS: 0 is outside 1..50000'],
+    [
+      { INJECTOR_SCOPE_MAX_BYTES: '26214400' },
+      'INJECTOR_SCOPE_MAX_BYTES: 26214400 is outside 65536..25165824',
+    ],
+    [
+      { INJECTOR_CACHE_MAX_BYTES: '16777215' },
+      'INJECTOR_CACHE_MAX_BYTES: 16777215 is less than twice INJECTOR_SCOPE_MAX_BYTES (8388608)',
     ],
   ])('%o -> %s', (vars, message) => {
     const base = 'INJECTOR_SECRET' in vars ? {} : { INJECTOR_SECRET: SECRET }

@@ -4,7 +4,6 @@ import type { IngestEntry } from '../../shared/ingest-api.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/config-store.ts'
-import { createKvConfigStore } from '../../worker/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { podCreateReview } from '../support/pod-review.ts'
 
@@ -82,12 +81,15 @@ export interface TestAppOptions {
   readonly now?: () => number
 }
 
-/** Builds the app the way worker/index.ts does, with explicit settings, and collects its log lines. */
+/**
+ * Builds the app the way worker/index.ts does, with explicit settings, and collects its log
+ * lines. The app holds its KV to Cloudflare's limits itself, so every test here runs through them.
+ */
 export function testApp(options: TestAppOptions = {}) {
   const logs: JsonObject[] = []
   const settings = readWorkerSettings({ INJECTOR_SECRET: SECRET, ...options.vars })
   const app = createApp({
-    store: createKvConfigStore(options.kv ?? freshKv()),
+    kv: options.kv ?? freshKv(),
     settings,
     log: (line) => {
       logs.push(line)

@@ -66,75 +66,43 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     const kv = countingKv()
     let clock = 1_700_000_000_000
     const { app } = testApp({ kv, now: () => clock })
-    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
-    expect(kv.puts).toBe(3)
+    const first = await pushConfigs(app, 'alpha', [
+      configText('logger:v1'),
+      configText('metrics:v1'),
+    ])
+    expect(((await first.json()) as IngestResponse).kvOps).toEqual({ reads: 1, writes: 1 })
+    expect(kv.puts).toBe(1)
     clock += 10_000
     const again = await pushConfigs(app, 'alpha', [
       { text: configText('logger:v1'), source: { ...source('cm-0'), resourceVersion: '99' } },
       configText('metrics:v1'),
     ])
-    expect(((await again.json()) as IngestResponse).unchanged).toBe(true)
-    expect(kv.puts).toBe(3)
+    const body = (await again.json()) as IngestResponse
+    expect(body.unchanged).toBe(true)
+    expect(body.kvOps).toEqual({ reads: 1, writes: 0 })
+    expect(kv.puts).toBe(1)
   })
 
-  it('writes only new content and the manifest once when one config changes', async () => {
-    const kv = countingKv()
-    let clock = 1_700_000_000_000
-    const { app } = testApp({ kv, now: () => clock })
-    await pushConfigs(app, 'alpha', [configText('logger:v1'), configText('metrics:v1')])
-    clock += 2_000
-    await pushConfigs(app, 'alpha', [configText('logger:v1', 'b'), configText('metrics:v1')])
-    expect(kv.puts).toBe(3 + 2)
-    expect(kv.deleted).toEqual([])
-  })
-
-  it('deletes a value its scope stopped naming a day later, never one it names again', async () => {
-    const kv = countingKv()
-    let clock = 1_700_000_000_000
-    const { app } = testApp({ kv, now: () => clock })
-    const push = async (cluster: string, texts: string[]) => {
-      clock += 2_000
-      expect((await pushConfigs(app, cluster, texts)).status).toBe(200)
-    }
-    await push('alpha', [configText('logger:v1', 'a'), configText('metrics:v1')])
-    await push('beta', [configText('logger:v1', 'a')])
-    const oldLogger = kv.written.find((key) => key.startsWith('config/alpha/'))
-    // logger:v1 changes: its old value is retired, and stays readable for older manifests.
-    await push('alpha', [configText('logger:v1', 'b'), configText('metrics:v1')])
-    expect(kv.deleted).toEqual([])
-    // A change within the grace deletes nothing; after it, the retired value goes.
-    await push('alpha', [configText('logger:v1', 'c'), configText('metrics:v1')])
-    expect(kv.deleted).toEqual([])
-    clock += 24 * 60 * 60 * 1000
-    await push('alpha', [configText('logger:v1', 'd'), configText('metrics:v1')])
-    expect(kv.deleted).toHaveLength(2)
-    expect(kv.deleted).toContain(oldLogger)
-    expect(kv.deleted.every((key) => key.startsWith('config/alpha/'))).toBe(true)
-    // beta's copy of the first content is its own value, and still served; so is alpha's latest.
-    const beta = await admissionOf(await postReview(app, 'beta', podReview('logger:v1')))
-    expect(marksOf(beta.patch, 'logger')).toEqual(['a'])
-    const alpha = await admissionOf(
-      await postReview(app, 'alpha', podReview('logger:v1, metrics:v1')),
-    )
-    expect(marksOf(alpha.patch, 'logger')).toEqual(['d'])
-    expect(marksOf(alpha.patch, 'metrics')).toEqual(['a'])
-  })
-
-  it('writes a retired value again when the scope names it again', async () => {
+  it('writes the scope as one value per push, and leaves nothing behind', async () => {
     const kv = countingKv()
     let clock = 1_700_000_000_000
     const { app } = testApp({ kv, now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
-    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
-    clock += 2_000
-    await pushConfigs(app, 'alpha', [configText('logger:v1', 'b')])
-    clock += 2_000
-    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
-    clock += 24 * 60 * 60 * 1000
-    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a'), configText('metrics:v1')])
-    // Only b was left behind; a is named again and stays.
-    expect(kv.deleted).toHaveLength(1)
+    for (const mark of ['a', 'b', 'c']) {
+      clock += 2_000
+      const res = await pushConfigs(app, 'alpha', [
+        configText('logger:v1', mark),
+        configText('metrics:v1'),
+      ])
+      expect(((await res.json()) as IngestResponse).kvOps).toEqual({ reads: 1, writes: 1 })
+    }
+    expect(kv.written).toEqual(['configs/alpha', 'configs/alpha', 'configs/alpha'])
+    expect(kv.deleted).toEqual([])
+    // The one stored value holds the last content only: earlier ones went with the values it replaced.
+    const stored = (await kv.get(['configs/alpha'], 'text')).get('configs/alpha') ?? ''
+    expect(stored).toContain('"value":"c"')
+    expect(stored).not.toContain('"value":"b"')
     const served = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
-    expect(marksOf(served.patch, 'logger')).toEqual(['a'])
+    expect(marksOf(served.patch, 'logger')).toEqual(['c'])
   })
 
   it('removes configs absent from the set, for listing and admission', async () => {
@@ -169,7 +137,7 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     expect((await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])).status).toBe(200)
   })
 
-  it('uses the last write time kept in the manifest across isolates', async () => {
+  it('uses the last write time kept in the snapshot across isolates', async () => {
     const kv = freshKv()
     let clock = 1_700_000_000_000
     await pushConfigs(testApp({ kv, now: () => clock }).app, 'alpha', [

@@ -186,7 +186,7 @@ describe('POST /v1/validate/{cluster}/{admit token}', () => {
 
   it('allows with a warning, never refuses, when the check itself fails', async () => {
     const app = createApp({
-      store: createKvConfigStore(freshKv()),
+      kv: freshKv(),
       settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
       log: () => {
         throw new Error('log sink broke')
