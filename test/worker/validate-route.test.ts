@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
-import { createKvConfigStore } from '../../worker/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { configMapReview } from '../support/configmap-review.ts'
 import { brokenKv, freshKv, pushConfigs, SECRET, testApp, tokensFor } from './harness.ts'
