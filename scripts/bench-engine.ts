@@ -10,7 +10,7 @@ import { formatConfigIssue, parseSidecarConfig } from '../shared/sidecar-config.
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
 import type { SidecarConfig } from '../shared/types.ts'
 import { podCreateReview } from '../test/support/pod-review.ts'
-import { encodeAdmission } from '../worker/admission-response.ts'
+import { encodeAdmission } from '../worker/admission/admission-response.ts'
 
 const root = join(import.meta.dirname, '..')
 const quick = process.argv.includes('--quick')

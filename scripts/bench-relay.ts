@@ -1,7 +1,7 @@
 // Relay benchmark (`npm run bench:relay`): fake API server -> relay process -> Worker in workerd.
 // Measures event-to-served propagation over 100 edits, and initial sync time and memory for
 // 1,000 ConfigMaps. Prints a markdown table. The Worker holds its KV calls to Cloudflare's
-// limits itself (worker/kv-limits.ts) and logs each refused call: the run fails if it logged any.
+// limits itself (worker/configs/kv-limits.ts) and logs each refused call: the run fails if it logged any.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

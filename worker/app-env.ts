@@ -1,10 +1,10 @@
 import type { DecodedReview } from '../shared/admission-review.ts'
-import type { LogSink } from './admission-log.ts'
-import type { ConfigReader } from './config-reader.ts'
-import type { ConfigStore } from './config-store.ts'
-import type { KvLimits } from './kv-limits.ts'
+import type { LogSink } from './admission/admission-log.ts'
+import type { ConfigReader } from './configs/config-reader.ts'
+import type { ConfigStore } from './configs/config-store.ts'
+import type { KvLimits } from './configs/kv-limits.ts'
 import type { WorkerSettings } from './settings.ts'
-import type { TokenAuth } from './token-auth.ts'
+import type { TokenAuth } from './http/token-auth.ts'
 
 /** What an admission has cost so far; the fail-open fallback logs it too. */
 export interface AdmissionCost {

@@ -1,10 +1,10 @@
 import { decodeReview, encodeValidation } from '../shared/admission-review.ts'
 import { parseClusterName } from '../shared/cluster-name.ts'
-import { consoleLog, logAdmission } from './admission-log.ts'
-import { encodeAdmission } from './admission-response.ts'
-import { admitUnchanged } from './admit-route.ts'
+import { consoleLog, logAdmission } from './admission/admission-log.ts'
+import { encodeAdmission } from './admission/admission-response.ts'
+import { admitUnchanged } from './admission/admit-route.ts'
 import { createApp } from './app.ts'
-import { readJsonBody } from './json-body.ts'
+import { readJsonBody } from './http/json-body.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
 type App = ReturnType<typeof createApp>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeReview, encodeResponse } from '../../shared/admission-review.ts'
 import { encodeBase64Utf8 } from '../../shared/base64.ts'
 import type { Decision } from '../../shared/types.ts'
-import { encodeAdmission, nativeBase64Utf8 } from '../../worker/admission-response.ts'
+import { encodeAdmission, nativeBase64Utf8 } from '../../worker/admission/admission-response.ts'
 import { podReview } from './harness.ts'
 
 describe("the Worker's native base64", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
-import type { KvLike } from '../../worker/config-store.ts'
+import type { KvLike } from '../../worker/configs/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import {
   admissionOf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createByteCache, ENTRY_OVERHEAD_BYTES } from '../../worker/byte-cache.ts'
+import { createByteCache, ENTRY_OVERHEAD_BYTES } from '../../worker/configs/byte-cache.ts'
 
 const cost = (bytes: number) => bytes + ENTRY_OVERHEAD_BYTES
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import type { SidecarRef } from '../../shared/types.ts'
-import { createConfigReader } from '../../worker/config-reader.ts'
-import { createKvConfigStore, readSnapshot } from '../../worker/config-store.ts'
+import { createConfigReader } from '../../worker/configs/config-reader.ts'
+import { createKvConfigStore, readSnapshot } from '../../worker/configs/config-store.ts'
 import { configText, countingKv, freshKv, pushConfigs, testApp } from './harness.ts'
 
 const ref = (name: string, version = 'v1'): SidecarRef => ({ name, version })

@@ -3,7 +3,7 @@ import { deriveClusterTokens } from '../../shared/cluster-token.ts'
 import type { IngestEntry } from '../../shared/ingest-api.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
-import type { KvLike } from '../../worker/config-store.ts'
+import type { KvLike } from '../../worker/configs/config-store.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { podCreateReview } from '../support/pod-review.ts'
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { createKvLimits, KV_LIMITS, KvLimitError } from '../../worker/kv-limits.ts'
+import { createKvLimits, KV_LIMITS, KvLimitError } from '../../worker/configs/kv-limits.ts'
 import { countingKv, freshKv } from './harness.ts'
 
 /** Limits over real local KV with a clock the test moves, and the violations they reported. */

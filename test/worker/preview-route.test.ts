@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { PreviewResponse } from '../../worker/preview-route.ts'
+import type { PreviewResponse } from '../../worker/admission/preview-route.ts'
 import { configText, podReview, pushConfigs, testApp, tokensFor } from './harness.ts'
 
 async function preview(app: ReturnType<typeof testApp>['app'], body: unknown) {

@@ -5,7 +5,7 @@ import {
   encodeSnapshot,
   entryJson,
   snapshotEntry,
-} from '../../worker/snapshot.ts'
+} from '../../worker/configs/snapshot.ts'
 
 const source = { kind: 'File' as const, path: 'a.yaml' }
 const config = (ref: string, json: string, inherits?: string) => ({

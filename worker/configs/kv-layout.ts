@@ -3,7 +3,7 @@
  * one read and one write whatever the number of configs, and an admission reads its cluster's
  * scope and `shared` together in one bulk get:
  *
- *   configs/{scope}    -> the scope's snapshot (worker/snapshot.ts): a header line, then the
+ *   configs/{scope}    -> the scope's snapshot (worker/configs/snapshot.ts): a header line, then the
  *                         configs' JSON texts
  *   cluster/{cluster}  -> reserved for per-cluster facts the admission will need; read in the
  *                         same bulk get as the snapshots once it exists

@@ -1,6 +1,6 @@
-import { checkConfigSet } from '../shared/config-set.ts'
-import type { ConfigSource, IngestRequest, IngestResult } from '../shared/ingest-api.ts'
-import { formatSidecarRef } from '../shared/sidecar-ref.ts'
+import { checkConfigSet } from '../../shared/config-set.ts'
+import type { ConfigSource, IngestRequest, IngestResult } from '../../shared/ingest-api.ts'
+import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
 import { hashContent } from './content-hash.ts'
 import {
   encodeSnapshot,

@@ -1,13 +1,13 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { IngestResponse, StoredConfigList } from '../shared/ingest-api.ts'
-import { ParseBudgetExceeded, utf8Length } from '../shared/parse-limits.ts'
-import type { AppDeps, AppEnv } from './app-env.ts'
-import { authorizeCluster, bearerToken } from './cluster-auth.ts'
+import type { IngestResponse, StoredConfigList } from '../../shared/ingest-api.ts'
+import { ParseBudgetExceeded, utf8Length } from '../../shared/parse-limits.ts'
+import type { AppDeps, AppEnv } from '../app-env.ts'
+import { authorizeCluster, bearerToken } from '../http/cluster-auth.ts'
 import { readSnapshot } from './config-store.ts'
 import { planIngest } from './ingest-plan.ts'
 import { decodeIngestRequest } from './ingest-request.ts'
-import { readJsonBody } from './json-body.ts'
+import { readJsonBody } from '../http/json-body.ts'
 import { snapshotKey, writeGap } from './kv-layout.ts'
 
 /** `PUT` and `GET /v1/clusters/{cluster}/configs`: the relay's desired set in, the stored set out. */

@@ -2,7 +2,7 @@ import {
   type ClusterTokens,
   deriveClusterTokens,
   equalsConstantTime,
-} from '../shared/cluster-token.ts'
+} from '../../shared/cluster-token.ts'
 
 /** Which of a cluster's tokens a route needs. */
 export type TokenKind = keyof ClusterTokens

@@ -1,5 +1,5 @@
 import { HTTPException } from 'hono/http-exception'
-import type { ConfigSource, IngestEntry, IngestRequest } from '../shared/ingest-api.ts'
+import type { ConfigSource, IngestEntry, IngestRequest } from '../../shared/ingest-api.ts'
 
 /** Checks the shape of a `PUT /v1/clusters/{cluster}/configs` body; 400 naming the first bad field. */
 export function decodeIngestRequest(body: unknown): IngestRequest {

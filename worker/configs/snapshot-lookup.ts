@@ -1,6 +1,6 @@
-import { resolveSidecarConfig } from '../shared/inheritance.ts'
-import { formatSidecarRef } from '../shared/sidecar-ref.ts'
-import type { ConfigLookup, SidecarConfig } from '../shared/types.ts'
+import { resolveSidecarConfig } from '../../shared/inheritance.ts'
+import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
+import type { ConfigLookup, SidecarConfig } from '../../shared/types.ts'
 import { entryJson, type Snapshot, type SnapshotEntry, snapshotEntry } from './snapshot.ts'
 
 /**

@@ -1,5 +1,5 @@
-import { SHARED_SCOPE } from '../shared/cluster-name.ts'
-import type { ConfigLookup, SidecarConfig, SidecarRef } from '../shared/types.ts'
+import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
+import type { ConfigLookup, SidecarConfig, SidecarRef } from '../../shared/types.ts'
 import { createByteCache } from './byte-cache.ts'
 import type { ConfigStore } from './config-store.ts'
 import type { Snapshot } from './snapshot.ts'

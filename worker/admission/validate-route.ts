@@ -3,19 +3,19 @@ import {
   decodeReview,
   encodeValidation,
   type ValidationVerdict,
-} from '../shared/admission-review.ts'
-import { SHARED_SCOPE } from '../shared/cluster-name.ts'
+} from '../../shared/admission-review.ts'
+import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
 import {
   type CheckedConfig,
   checkConfigMapReview,
   findShadowing,
-} from '../shared/configmap-check.ts'
+} from '../../shared/configmap-check.ts'
 import { logValidation } from './admission-log.ts'
-import type { AppDeps, AppEnv } from './app-env.ts'
-import { authorizeCluster } from './cluster-auth.ts'
-import type { ReadStats } from './config-reader.ts'
+import type { AppDeps, AppEnv } from '../app-env.ts'
+import { authorizeCluster } from '../http/cluster-auth.ts'
+import type { ReadStats } from '../configs/config-reader.ts'
 import { withDeadline } from './deadline.ts'
-import { readJsonBody } from './json-body.ts'
+import { readJsonBody } from '../http/json-body.ts'
 
 /**
  * `POST /v1/validate/{cluster}/{admit token}`: the validating webhook for sidecar ConfigMaps.

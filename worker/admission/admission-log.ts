@@ -1,7 +1,7 @@
-import type { AdmissionRequest, ValidationVerdict } from '../shared/admission-review.ts'
-import type { JsonObject } from '../shared/json.ts'
-import type { Decision } from '../shared/types.ts'
-import type { AdmissionLogMode } from './settings.ts'
+import type { AdmissionRequest, ValidationVerdict } from '../../shared/admission-review.ts'
+import type { JsonObject } from '../../shared/json.ts'
+import type { Decision } from '../../shared/types.ts'
+import type { AdmissionLogMode } from '../settings.ts'
 
 /** Writes one structured log line; the default prints JSON for Workers Logs. */
 export type LogSink = (line: JsonObject) => void

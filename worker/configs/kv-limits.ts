@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { utf8Length } from '../shared/parse-limits.ts'
+import { utf8Length } from '../../shared/parse-limits.ts'
 import type { KvLike } from './config-store.ts'
 import { MIN_WRITE_GAP_MS } from './kv-layout.ts'
 

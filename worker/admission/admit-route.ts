@@ -1,14 +1,14 @@
 import type { Hono } from 'hono'
-import { decodeReview } from '../shared/admission-review.ts'
-import { decideAdmission, planAdmission } from '../shared/decision.ts'
-import type { FailOpenReason } from '../shared/skip-reason.ts'
-import type { Decision } from '../shared/types.ts'
+import { decodeReview } from '../../shared/admission-review.ts'
+import { decideAdmission, planAdmission } from '../../shared/decision.ts'
+import type { FailOpenReason } from '../../shared/skip-reason.ts'
+import type { Decision } from '../../shared/types.ts'
 import { logAdmission } from './admission-log.ts'
 import { encodeAdmissionReply } from './admission-response.ts'
-import type { AppDeps, AppEnv } from './app-env.ts'
-import { authorizeCluster } from './cluster-auth.ts'
+import type { AppDeps, AppEnv } from '../app-env.ts'
+import { authorizeCluster } from '../http/cluster-auth.ts'
 import { withDeadline } from './deadline.ts'
-import { readJsonBody } from './json-body.ts'
+import { readJsonBody } from '../http/json-body.ts'
 
 /** `POST /v1/admit/{cluster}/{token}`: AdmissionReview in, AdmissionReview out, no side effects. */
 export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {

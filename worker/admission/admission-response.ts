@@ -2,11 +2,11 @@ import {
   type DecodedReview,
   encodeResponse,
   type ResponseEncoding,
-} from '../shared/admission-review.ts'
-import { encodeBase64Utf8, isAscii } from '../shared/base64.ts'
-import type { JsonObject } from '../shared/json.ts'
-import { utf8Length } from '../shared/parse-limits.ts'
-import type { Decision } from '../shared/types.ts'
+} from '../../shared/admission-review.ts'
+import { encodeBase64Utf8, isAscii } from '../../shared/base64.ts'
+import type { JsonObject } from '../../shared/json.ts'
+import { utf8Length } from '../../shared/parse-limits.ts'
+import type { Decision } from '../../shared/types.ts'
 
 /**
  * Base64 of the UTF-8 bytes of `text`: the runtime's native `btoa` for ASCII, which JSON

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { parseClusterName } from '../shared/cluster-name.ts'
-import { fingerprintToken } from './content-hash.ts'
+import { parseClusterName } from '../../shared/cluster-name.ts'
+import { fingerprintToken } from '../configs/content-hash.ts'
 import type { TokenAuth, TokenKind } from './token-auth.ts'
 
 /** Validates the `:cluster` segment and the token presented for it; returns the cluster name. */

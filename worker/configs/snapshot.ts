@@ -1,4 +1,4 @@
-import type { ConfigSource } from '../shared/ingest-api.ts'
+import type { ConfigSource } from '../../shared/ingest-api.ts'
 
 /**
  * One config of a snapshot: where its JSON text is in the body, and what a reader needs to
