@@ -7,6 +7,9 @@ import { createApp } from './app.ts'
 import { readJsonBody } from './http/json-body.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
+export { ScopeObject } from './configs/scope-object.ts'
+export { FleetObject } from './fleet/fleet-object.ts'
+
 type App = ReturnType<typeof createApp>
 
 // `Env` is generated from wrangler.toml (worker/worker-configuration.d.ts, `npm run types`).
