@@ -42,3 +42,20 @@ export interface PodReport {
   /** Injected pods, counted per config@hash and namespace. */
   readonly counts: readonly PodCount[]
 }
+
+/** What a scope's writer reports about itself: `ScopeObject.state()`, read by status and fleet views. */
+export interface ScopeState {
+  readonly scope: string
+  /** The newest revision recorded (0 before the first push). */
+  readonly headRevision: number
+  /** The revision KV serves (or is about to: see `publishPending`). */
+  readonly servedRevision: number
+  /** Set by a rollback until `unpin`: pushes are recorded but not served. */
+  readonly pinned: boolean
+  /** ISO time of the last KV publish, absent before the first. */
+  readonly publishedAt?: string
+  /** A committed revision waits for its KV publish (rate limit or a KV failure being retried). */
+  readonly publishPending: boolean
+  /** How many configs the served revision holds. */
+  readonly configs: number
+}
