@@ -43,6 +43,8 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          // Empty KV and no scope object before each test.
+          setupFiles: ['test/worker/setup.ts'],
         },
       },
       {

@@ -2,16 +2,21 @@ import { Command, CommanderError } from 'commander'
 import { CliError } from './cli-error.ts'
 import { type CliIo, trackLineEnd } from './cli-io.ts'
 import { exampleHelp } from './help-example.ts'
+import { registerHistoryCommand } from './history-command.ts'
 import { registerPreviewCommand } from './preview-command.ts'
 import { registerPushCommand } from './push-command.ts'
+import { registerRollbackCommand } from './rollback-command.ts'
 import { registerTokenCommand } from './token-command.ts'
+import { registerUnpinCommand } from './unpin-command.ts'
 import { registerValidateCommand } from './validate-command.ts'
 import { registerWebhookConfigCommand } from './webhook-config-command.ts'
 
 /** Builds the `sidecar-injector` command tree, writing through `io`. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('sidecar-injector')
-    .description('Validate, preview and push sidecar configs; print tokens and webhook configs.')
+    .description(
+      'Validate, preview and push sidecar configs; list, roll back and unpin revisions; print tokens and webhook configs.',
+    )
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -30,6 +35,9 @@ export function createProgram(io: CliIo): Command {
   registerValidateCommand(program, io)
   registerPreviewCommand(program, io)
   registerPushCommand(program, io)
+  registerHistoryCommand(program, io)
+  registerRollbackCommand(program, io)
+  registerUnpinCommand(program, io)
   registerTokenCommand(program, io)
   registerWebhookConfigCommand(program, io)
   return program

@@ -74,13 +74,24 @@ export function registerPushCommand(program: Command, io: CliIo): void {
       for (const result of response.results) io.out(`${formatResult(result, labels)}\n`)
       for (const ref of response.removed) io.out(`removed   ${ref}\n`)
       const rejected = response.results.filter((r) => r.status === 'rejected').length
-      const summary = response.unchanged
-        ? 'unchanged'
-        : `${response.stored.length} stored, ${response.removed.length} removed`
-      io.out(`${cluster}: ${summary}\n`)
+      io.out(`${cluster}: ${pushSummary(cluster, response)}\n`)
       if (rejected > 0)
         throw new CliError(`${rejected} config${rejected === 1 ? '' : 's'} rejected`)
     })
+}
+
+/** What the push came to: the counts, the revision, and whether the Worker serves it yet. */
+function pushSummary(cluster: string, response: IngestResponse): string {
+  const counts = response.unchanged
+    ? 'unchanged'
+    : `${response.stored.length} stored, ${response.removed.length} removed`
+  if (response.pinned) {
+    return `${counts}; revision ${response.revision}, recorded but not served: the scope is pinned by a rollback until \`sidecar-injector unpin --cluster ${cluster}\``
+  }
+  // KV takes one write a second to a scope: the scope's object publishes a quick second push
+  // a moment later.
+  const pending = response.published ? '' : ', served within seconds'
+  return `${counts}; revision ${response.revision}${pending}`
 }
 
 function formatResult(result: IngestResult, labels: readonly string[]): string {

@@ -2,11 +2,36 @@ import type { ErrorBody } from '../shared/ingest-api.ts'
 import { redactTokens } from '../shared/token-text.ts'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
+import { readCluster } from './cluster-tokens.ts'
 import { readTokenFile, readTokenText } from './token-file.ts'
+import { parseWorkerUrl } from './worker-url.ts'
 
-// KV takes about one write per second per key; a quick second push is told to wait a moment.
+// Cloudflare (or a proxy in front of the Worker) may ask to wait a moment: short waits are waited out.
 const MAX_RETRY_AFTER_SECONDS = 10
 const MAX_ATTEMPTS = 4
+
+/** The flags of every command that calls a scope's sync-token API. */
+export interface ScopeFlags {
+  readonly worker: string
+  readonly cluster: string
+  readonly tokenFile?: string
+}
+
+/** A scope's API: the Worker base URL (http only to loopback), the scope and its sync token. */
+export interface ScopeApi {
+  /** `{worker}/v1/clusters/{cluster}` */
+  readonly url: string
+  readonly cluster: string
+  readonly token: string
+}
+
+/** Reads `--worker`, `--cluster` and the sync token the way `push` does. */
+export function readScopeApi(flags: ScopeFlags, io: CliIo): ScopeApi {
+  const workerUrl = parseWorkerUrl(flags.worker, { httpsOnly: false })
+  const cluster = readCluster(flags.cluster)
+  const token = readSyncToken(flags.tokenFile, io)
+  return { url: `${workerUrl}/v1/clusters/${cluster}`, cluster, token }
+}
 
 /** Reads a scope's sync token from `--token-file`, else from INJECTOR_SYNC_TOKEN. */
 export function readSyncToken(tokenFile: string | undefined, io: CliIo): string {
@@ -18,12 +43,12 @@ export function readSyncToken(tokenFile: string | undefined, io: CliIo): string 
   return readTokenText(text, 'INJECTOR_SYNC_TOKEN')
 }
 
-/** One JSON call to the Worker's sync-token API. */
+/** One JSON call to the Worker's sync-token API; a call without `body` sends none. */
 export interface WorkerRequest {
   readonly method: string
   readonly url: string
   readonly token: string
-  readonly body: unknown
+  readonly body?: unknown
 }
 
 /**
@@ -48,13 +73,12 @@ export async function callWorker<T>(io: CliIo, request: WorkerRequest): Promise<
     const detail = await errorDetail(response)
     switch (response.status) {
       case 401:
-      case 404:
         throw new CliError(
           `the Worker refused the sync token (${response.status}); check --cluster and the token`,
         )
       case 429:
         throw new CliError(
-          `the Worker is rate limiting writes; retry in ${response.headers.get('retry-after') ?? 'a few'} s`,
+          `the Worker is rate limiting requests; retry in ${response.headers.get('retry-after') ?? 'a few'} s`,
         )
       default:
         throw new CliError(`the Worker answered ${response.status}: ${detail}`)
@@ -64,10 +88,15 @@ export async function callWorker<T>(io: CliIo, request: WorkerRequest): Promise<
 
 async function send(io: CliIo, request: WorkerRequest): Promise<Response> {
   try {
+    const authorization = `Bearer ${request.token}`
     return await io.fetch(request.url, {
       method: request.method,
-      headers: { authorization: `Bearer ${request.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(request.body),
+      ...(request.body === undefined
+        ? { headers: { authorization } }
+        : {
+            headers: { authorization, 'content-type': 'application/json' },
+            body: JSON.stringify(request.body),
+          }),
       signal: AbortSignal.timeout(30_000),
     })
   } catch (error) {

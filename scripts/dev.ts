@@ -1,9 +1,11 @@
-// `npm start`: the Worker in local workerd (wrangler dev) with persisted local KV, loaded with the
-// example configs, and a ready-to-paste admission request for cluster `local`.
+// `npm start`: the Worker in local workerd (wrangler dev) with persisted local KV and Durable
+// Objects (each scope's history), loaded with the example configs, and a ready-to-paste
+// admission request for cluster `local`.
 //
 // Flags (each also from an environment variable):
 //   --port <n>          INJECTOR_DEV_PORT     default 8787
-//   --persist-to <dir>  INJECTOR_DEV_PERSIST  default .wrangler/state (local KV survives restarts)
+//   --persist-to <dir>  INJECTOR_DEV_PERSIST  default .wrangler/state (local KV and the scopes'
+//                                             histories survive restarts)
 //   --vars-file <file>  INJECTOR_DEV_VARS     default .dev.vars (created with a random secret)
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -121,28 +123,24 @@ async function pushExamples(
     })),
   }
   const { sync } = await deriveClusterTokens(secret, scope, crypto.subtle)
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${url}/v1/clusters/${scope}/configs`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    // KV takes one write per key per second; the Worker says when to come back.
-    if (res.status === 429 && attempt < 5) {
-      await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000)
-      continue
-    }
-    if (res.status !== 200)
-      throw new Error(`loading ${scope} answered ${res.status}: ${await res.text()}`)
-    const result = (await res.json()) as IngestResponse
-    for (const r of result.results) {
-      if (r.status === 'rejected') {
-        const issues = r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
-        console.warn(`  ${files[r.index]} was rejected: ${issues}`)
-      }
-    }
-    return [...result.stored]
+  // The scope's object records the push and publishes it (or, within KV's second of its last
+  // write, a moment later by alarm): no answer to wait out.
+  const res = await fetch(`${url}/v1/clusters/${scope}/configs`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  if (res.status !== 200) {
+    throw new Error(`loading ${scope} answered ${res.status}: ${await res.text()}`)
   }
+  const result = (await res.json()) as IngestResponse
+  for (const r of result.results) {
+    if (r.status === 'rejected') {
+      const issues = r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+      console.warn(`  ${files[r.index]} was rejected: ${issues}`)
+    }
+  }
+  return [...result.stored]
 }
 
 function printUsage(url: string, admitToken: string, loaded: Record<string, string[]>): void {

@@ -2,8 +2,7 @@
 // `npm run types` rewrites worker/worker-configuration.d.ts; `npm run types:check` (part of
 // `npm run typecheck`) fails when the committed file is not what wrangler.toml gives now.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
@@ -42,9 +41,10 @@ export function generateWorkerTypes(path: string): void {
  * names the output path, aside), or undefined when they agree.
  */
 export function findStaleWorkerTypes(): string | undefined {
-  const scratch = mkdtempSync(join(tmpdir(), 'worker-types-'))
+  // Beside the committed file, not in a temporary folder: the Durable Object bindings import
+  // their classes by a path relative to the output (`import("./index").ScopeObject`).
+  const fresh = join(root, 'worker', `.worker-configuration.check-${process.pid}.d.ts`)
   try {
-    const fresh = join(scratch, 'worker-configuration.d.ts')
     generateWorkerTypes(fresh)
     const body = (file: string) =>
       readFileSync(file, 'utf8')
@@ -57,7 +57,7 @@ export function findStaleWorkerTypes(): string | undefined {
     const line = at === -1 ? want.length : at
     return `line ${line + 2}: has ${JSON.stringify(have[line] ?? null)}, wrangler.toml gives ${JSON.stringify(want[line] ?? null)}`
   } finally {
-    rmSync(scratch, { recursive: true, force: true })
+    rmSync(fresh, { force: true })
   }
 }
 

@@ -52,9 +52,20 @@ export interface IngestResponse {
   readonly unchanged: boolean
   /**
    * What the push cost in Workers KV operations: reads (a bulk get is one) and writes. A push
-   * reads its scope once and writes it at most once, whatever the number of configs.
+   * reads nothing (the scope's object holds its history) and writes the scope at most once,
+   * whatever the number of configs.
    */
   readonly kvOps: { readonly reads: number; readonly writes: number }
+  /** The scope's revision this push made, or the one it equalled when `unchanged`. */
+  readonly revision: number
+  /**
+   * KV serves this revision now. False while its publish waits: KV takes one write a second to
+   * a scope, so a second push within that second is published by the scope's object a moment
+   * later (retried until it lands); and never while the scope is pinned.
+   */
+  readonly published: boolean
+  /** The scope is pinned by a rollback: the push is recorded, not served, until unpin. */
+  readonly pinned: boolean
 }
 
 /** One row of `GET /v1/clusters/{cluster}/configs`. */

@@ -3,6 +3,7 @@ import type { LogSink } from './admission/admission-log.ts'
 import type { ConfigReader } from './configs/config-reader.ts'
 import type { ConfigStore } from './configs/config-store.ts'
 import type { KvLimits } from './configs/kv-limits.ts'
+import type { ScopeDirectory } from './configs/scope-api.ts'
 import type { WorkerSettings } from './settings.ts'
 import type { TokenAuth } from './http/token-auth.ts'
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly reader: ConfigReader
   readonly auth: TokenAuth
   readonly log: LogSink
-  /** Milliseconds since the epoch; tests move it to cross the ingest rate limit. */
+  /** Milliseconds since the epoch; tests move it to expire cached snapshots. */
   readonly now: () => number
+  /** Each scope's only writer (its Durable Object): pushes, history, rollback. */
+  readonly scopes: ScopeDirectory
 }

@@ -11,6 +11,8 @@ import { createKvConfigStore, type KvLike } from './configs/config-store.ts'
 import { answerFailOpen, logError } from './admission/fail-open.ts'
 import { registerIngestRoutes } from './configs/ingest-route.ts'
 import { createKvLimits } from './configs/kv-limits.ts'
+import { registerRevisionRoutes } from './configs/revision-routes.ts'
+import type { ScopeDirectory } from './configs/scope-api.ts'
 import { registerPreviewRoute } from './admission/preview-route.ts'
 import type { WorkerSettings } from './settings.ts'
 import { createTokenAuth } from './http/token-auth.ts'
@@ -20,12 +22,15 @@ import { registerValidateRoute } from './admission/validate-route.ts'
 export const NOT_FOUND =
   'no such route; the Worker serves GET /healthz, POST /v1/admit/{cluster}/{token}, ' +
   'POST /v1/validate/{cluster}/{token}, GET and PUT /v1/clusters/{cluster}/configs, ' +
-  'POST /v1/clusters/{cluster}/preview'
+  'POST /v1/clusters/{cluster}/preview, GET /v1/clusters/{cluster}/revisions[/{n}], ' +
+  'POST /v1/clusters/{cluster}/rollback, POST /v1/clusters/{cluster}/unpin'
 
-/** The adapters the Worker runs on; only `kv` and `settings` are required. */
+/** The adapters the Worker runs on; `kv`, `scopes` and `settings` are required. */
 export interface AppOptions {
   /** The `CONFIGS` KV namespace; the app holds every call to Cloudflare's limits. */
   readonly kv: KvLike
+  /** The writer of each scope (the `SCOPES` Durable Objects): the app never writes KV itself. */
+  readonly scopes: ScopeDirectory
   readonly settings: WorkerSettings
   readonly log?: LogSink
   readonly now?: () => number
@@ -51,6 +56,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     settings,
     now,
     log: options.log ?? consoleLog,
+    scopes: options.scopes,
     auth: createTokenAuth(settings.secrets),
     reader: createConfigReader({
       store,
@@ -83,6 +89,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     })
   }
   registerIngestRoutes(app, deps)
+  registerRevisionRoutes(app, deps)
   registerPreviewRoute(app, deps)
   // A fixed text: the path may carry a token, even one the URL parser moved (`/v1/admit/%2e%2e/t`).
   app.notFound((c) => c.json({ error: NOT_FOUND }, 404))

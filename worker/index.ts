@@ -22,6 +22,8 @@ function appFor(env: Env): App | SettingsError {
     try {
       app = createApp({
         kv: env.CONFIGS,
+        // One object per scope, by name: the scope's only writer.
+        scopes: (scope) => env.SCOPES.getByName(scope),
         // A plain copy: the settings reader takes any record of variables and checks each.
         settings: readWorkerSettings({ ...env }),
       })

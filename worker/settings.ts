@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from '../shared/history-retention.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { CONFIG_MAX_BYTES_CEILING, DEFAULT_CONFIG_MAX_BYTES } from '../shared/parse-limits.ts'
 import type { InjectionSettings } from '../shared/types.ts'
@@ -28,6 +29,8 @@ export interface WorkerSettings {
   /** Bound of the isolate's cache of snapshots and parsed configs, estimated by text length. */
   readonly cacheMaxBytes: number
   readonly admissionLog: AdmissionLogMode
+  /** What each scope keeps of its history (the scope object applies it at every commit). */
+  readonly history: RetentionPolicy
 }
 
 /** The raw variables, as wrangler.toml `[vars]` and secrets provide them. */
@@ -116,6 +119,19 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
     scopeMaxConfigs: readInteger(env, 'INJECTOR_SCOPE_MAX_CONFIGS', 10_000, 1, 50_000),
     ...readCacheAndScopeBytes(env),
     admissionLog,
+    history: readHistorySettings(env),
+  }
+}
+
+/**
+ * The history settings alone, which the scope object reads from its own environment: keep the
+ * last INJECTOR_HISTORY_MIN_REVISIONS revisions or INJECTOR_HISTORY_MIN_DAYS days, whichever
+ * is more. Throws `SettingsError` naming a bad variable.
+ */
+export function readHistorySettings(env: SettingsEnv): RetentionPolicy {
+  return {
+    minRevisions: readInteger(env, 'INJECTOR_HISTORY_MIN_REVISIONS', 50, 1, 10_000),
+    minDays: readInteger(env, 'INJECTOR_HISTORY_MIN_DAYS', 30, 0, 3650),
   }
 }
 

@@ -7,7 +7,8 @@ import { freePort } from '../support/free-port.ts'
 import { BAD_TOKEN_TEXTS, TOKEN_A } from '../support/token-texts.ts'
 
 // Token files and variables, http:// Worker URLs and the reserved `shared` name, for every
-// command that sends a token: push and preview (sync token), webhook-config (admit token).
+// command that sends a token: push, preview, history, rollback and unpin (sync token),
+// webhook-config (admit token).
 const SECRET = 'test-secret-of-at-least-32-characters-long'
 const WORKER = 'https://sidecar-injector.example.workers.dev'
 const scratch = mkdtempSync(join(tmpdir(), 'cli-transport-'))
@@ -39,6 +40,17 @@ const COMMANDS = {
     '--pod',
     'docs/examples/pod.yaml',
   ],
+  history: (worker: string) => ['history', '--worker', worker, '--cluster', 'prod-eu'],
+  rollback: (worker: string) => [
+    'rollback',
+    '--worker',
+    worker,
+    '--cluster',
+    'prod-eu',
+    '--to',
+    '3',
+  ],
+  unpin: (worker: string) => ['unpin', '--worker', worker, '--cluster', 'prod-eu'],
   'webhook-config': (worker: string) => [
     'webhook-config',
     '--worker',
@@ -47,6 +59,9 @@ const COMMANDS = {
     'prod-eu',
   ],
 } as const
+
+/** The commands that send the sync token. */
+const SYNC_COMMANDS = ['push', 'preview', 'history', 'rollback', 'unpin'] as const
 
 /** Every word of the refused text that could be (part of) a token: long, with a digit. */
 function secretsIn(text: string): string[] {
@@ -81,7 +96,7 @@ describe('a token file must hold exactly one token', () => {
     }
   })
 
-  const envCases = ['push', 'preview'].flatMap((command) =>
+  const envCases = SYNC_COMMANDS.flatMap((command) =>
     BAD_TOKEN_TEXTS.filter(([, content]) => content.trim() !== '').map(
       ([what, content, problem]) => [command, what, content, problem] as const,
     ),
@@ -89,7 +104,7 @@ describe('a token file must hold exactly one token', () => {
   it.each(envCases)(
     '%s refuses INJECTOR_SYNC_TOKEN that %s',
     async (command, _, content, problem) => {
-      const args = COMMANDS[command as 'push' | 'preview'](WORKER)
+      const args = COMMANDS[command](WORKER)
       const run = await runCli(args, { env: { INJECTOR_SYNC_TOKEN: content } })
       expect(run.code).toBe(1)
       expect(run.stderr).toBe(`error: INJECTOR_SYNC_TOKEN ${problem}\n`)
@@ -105,20 +120,19 @@ describe('http:// only to a loopback Worker', () => {
     ['http://0.0.0.0:8787', '0.0.0.0'],
     ['http://localhost.example.com:8787', 'localhost.example.com'],
   ] as const
-  it.each(
-    (['push', 'preview'] as const).flatMap((c) =>
-      refused.map(([url, host]) => [c, url, host] as const),
-    ),
-  )('%s refuses %s', async (command, url, host) => {
-    const run = await runCli(COMMANDS[command](url), { env: { INJECTOR_SYNC_TOKEN: TOKEN_A } })
-    expect(run.code).toBe(1)
-    expect(run.stderr).toBe(
-      `error: --worker: http:// is refused for ${host}, which is not loopback (localhost, 127.0.0.0/8, ::1); use https:// so the token does not cross the network in clear\n`,
-    )
-  })
+  it.each(SYNC_COMMANDS.flatMap((c) => refused.map(([url, host]) => [c, url, host] as const)))(
+    '%s refuses %s',
+    async (command, url, host) => {
+      const run = await runCli(COMMANDS[command](url), { env: { INJECTOR_SYNC_TOKEN: TOKEN_A } })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toBe(
+        `error: --worker: http:// is refused for ${host}, which is not loopback (localhost, 127.0.0.0/8, ::1); use https:// so the token does not cross the network in clear\n`,
+      )
+    },
+  )
 
   it.each(
-    (['push', 'preview'] as const).flatMap((c) =>
+    SYNC_COMMANDS.flatMap((c) =>
       ['127.0.0.1', '127.0.0.2', 'localhost', '[::1]'].map((host) => [c, host] as const),
     ),
   )('%s sends to http://%s (nothing listens there)', async (command, host) => {

@@ -28,7 +28,16 @@ const PROGRAMS = new Set([
   'tr',
 ])
 const NPX_TOOLS = new Set(['sidecar-injector', 'wrangler'])
-const CLI_COMMANDS = ['validate', 'preview', 'push', 'token', 'webhook-config']
+const CLI_COMMANDS = [
+  'validate',
+  'preview',
+  'push',
+  'history',
+  'rollback',
+  'unpin',
+  'token',
+  'webhook-config',
+]
 const REPOSITORY_PATH = /^@?((deploy|docs|examples|cli|shared|relay|worker|scripts|test)\/\S*)$/
 
 const scripts = Object.keys(

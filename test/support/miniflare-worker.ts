@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -9,7 +9,8 @@ const root = resolve(import.meta.dirname, '../..')
 
 /**
  * The Worker in workerd driven by Miniflare directly, no dev proxy, no inspector: bundles
- * worker/index.ts as wrangler would and serves it on 127.0.0.1 with in-memory KV.
+ * worker/index.ts as wrangler would and serves it on 127.0.0.1 with in-memory KV and Durable
+ * Objects (the real scope objects, so pushes, history and rollback run as deployed).
  */
 export async function startMiniflareWorker(
   options: LocalWorkerOptions & {
@@ -31,8 +32,9 @@ export async function startMiniflareWorker(
     platform: 'neutral',
     target: 'es2023',
     conditions: ['workerd', 'worker', 'browser'],
-    // Node.js built-ins (node:async_hooks) come from workerd, as with wrangler.
-    external: ['node:*'],
+    // Node.js built-ins (node:async_hooks) and the runtime's modules (cloudflare:workers) come
+    // from workerd, as with wrangler.
+    external: ['node:*', 'cloudflare:*'],
     mainFields: ['module', 'main'],
     logLevel: 'warning',
   })
@@ -44,6 +46,8 @@ export async function startMiniflareWorker(
       modulesRoot: dir,
       compatibilityDate: '2026-11-01',
       kvNamespaces: ['CONFIGS'],
+      // The scope objects (the only writers of KV) and the fleet object, in memory like KV.
+      durableObjects: durableObjectsOf(options.root ?? root),
       bindings: { INJECTOR_SECRET: options.secret, ...options.vars },
       host: '127.0.0.1',
       port: 0,
@@ -70,4 +74,23 @@ export async function startMiniflareWorker(
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The Durable Object bindings a checkout's wrangler.toml declares (binding name to class, all
+ * SQLite-backed): the Worker's own, or an older checkout's, which may have none.
+ */
+function durableObjectsOf(
+  checkout: string,
+): Record<string, { className: string; useSQLite: true }> {
+  const toml = readFileSync(join(checkout, 'wrangler.toml'), 'utf8')
+  const bindings: Record<string, { className: string; useSQLite: true }> = {}
+  for (const block of toml.split('[[durable_objects.bindings]]').slice(1)) {
+    const name = /^name\s*=\s*"([^"]+)"/m.exec(block)?.[1]
+    const className = /^class_name\s*=\s*"([^"]+)"/m.exec(block)?.[1]
+    if (name !== undefined && className !== undefined) {
+      bindings[name] = { className, useSQLite: true }
+    }
+  }
+  return bindings
 }

@@ -23,7 +23,10 @@ const OK: PushOutcome = {
     stored: [],
     removed: [],
     unchanged: false,
-    kvOps: { reads: 1, writes: 1 },
+    kvOps: { reads: 0, writes: 1 },
+    revision: 1,
+    published: true,
+    pinned: false,
   } satisfies IngestResponse,
 }
 

@@ -92,7 +92,10 @@ function setup(
           stored: [],
           removed: [],
           unchanged: false,
-          kvOps: { reads: 1, writes: 1 },
+          kvOps: { reads: 0, writes: 1 },
+          revision: 1,
+          published: true,
+          pinned: false,
         },
       }
     },

@@ -14,7 +14,10 @@ const RESPONSE: IngestResponse = {
   stored: ['a:latest'],
   removed: [],
   unchanged: false,
-  kvOps: { reads: 1, writes: 1 },
+  kvOps: { reads: 0, writes: 1 },
+  revision: 1,
+  published: true,
+  pinned: false,
 }
 
 function fakeFetch(answer: () => Response | Promise<Response>) {

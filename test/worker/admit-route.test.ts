@@ -14,6 +14,7 @@ import {
   postReview,
   pushConfigs,
   SECRET,
+  scopeDirectory,
   testApp,
 } from './harness.ts'
 
@@ -229,6 +230,7 @@ describe('failure policy', () => {
     const lines: JsonObject[] = []
     const app = createApp({
       kv: freshKv(),
+      scopes: scopeDirectory(),
       settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
       // The first line breaks the route; the fail-open path logs its own.
       log: (line) => {

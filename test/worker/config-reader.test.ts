@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../../shared/json.ts'
 import type { SidecarRef } from '../../shared/types.ts'
 import { createConfigReader } from '../../worker/configs/config-reader.ts'
-import { createKvConfigStore, readSnapshot } from '../../worker/configs/config-store.ts'
+import { createKvConfigStore } from '../../worker/configs/config-store.ts'
 import { configText, countingKv, freshKv, pushConfigs, testApp } from './harness.ts'
 
 const ref = (name: string, version = 'v1'): SidecarRef => ({ name, version })
@@ -71,15 +71,20 @@ describe('config reader', () => {
     expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
   })
 
-  it('serves a snapshot it is told about at once, not the one it read before', async () => {
-    const { reader } = await seeded()
+  it('reads a scope it is told has changed at once, within its TTL', async () => {
+    const { reader, kv, counting } = await seeded()
     await reader.load('alpha', [ref('agent')], { kvOps: 0 })
-    const kv = freshKv()
-    await pushConfigs(testApp({ kv }).app, 'shared', [configText('base:v1', 'base-2')])
-    reader.remember(await readSnapshot(createKvConfigStore(kv), 'shared'))
-    const warm = reader.cached('alpha', [ref('agent')])
-    expect(markOf(warm?.(ref('base')))).toBe('base-2')
-    expect(markOf(warm?.(ref('agent')))).toBe('base-2')
+    expect(counting.gets).toBe(1)
+    await pushConfigs(testApp({ kv, now: () => Date.now() + 10_000 }).app, 'shared', [
+      configText('base:v1', 'base-2'),
+    ])
+    expect(markOf(reader.cached('alpha', [ref('agent')])?.(ref('base')))).toBe('base')
+    reader.forget('shared')
+    expect(reader.cached('alpha', [ref('agent')])).toBeUndefined()
+    const lookup = await reader.load('alpha', [ref('agent')], { kvOps: 0 })
+    expect(counting.gets).toBe(2)
+    expect(markOf(lookup(ref('base')))).toBe('base-2')
+    expect(markOf(lookup(ref('agent')))).toBe('base-2')
   })
 
   it('keeps the cluster scope ahead of shared on the warm path', async () => {

@@ -165,12 +165,22 @@ describe('readWorkerSettings', () => {
       scopeMaxBytes: 8 * 1024 * 1024,
       cacheMaxBytes: 32 * 1024 * 1024,
       admissionLog: 'all',
+      history: { minRevisions: 50, minDays: 30 },
     })
   })
 
   it.each([
     [{}, 'INJECTOR_SECRET: required'],
     [{ INJECTOR_SECRET: 'short' }, 'INJECTOR_SECRET: must be at least 32 characters'],
+    [
+      { INJECTOR_HISTORY_MIN_REVISIONS: '0' },
+      'INJECTOR_HISTORY_MIN_REVISIONS: 0 is outside 1..10000',
+    ],
+    [
+      { INJECTOR_HISTORY_MIN_DAYS: 'thirty' },
+      'INJECTOR_HISTORY_MIN_DAYS: "thirty" is not a whole number',
+    ],
+    [{ INJECTOR_HISTORY_MIN_DAYS: '3651' }, 'INJECTOR_HISTORY_MIN_DAYS: 3651 is outside 0..3650'],
     [{ INJECTOR_SECRET_PREVIOUS: 'short' }, 'INJECTOR_SECRET_PREVIOUS: must be at least 32'],
     [{ INJECTOR_ANNOTATION_NAMESPACE: 'Not/Valid' }, 'INJECTOR_ANNOTATION_NAMESPACE'],
     [

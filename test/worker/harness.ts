@@ -1,9 +1,13 @@
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { deriveClusterTokens } from '../../shared/cluster-token.ts'
+import type { ScopeState } from '../../shared/fleet-api.ts'
 import type { IngestEntry } from '../../shared/ingest-api.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/configs/config-store.ts'
+import type { ScopeDirectory } from '../../worker/configs/scope-api.ts'
+import type { ScopeObject } from '../../worker/configs/scope-object.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { podCreateReview } from '../support/pod-review.ts'
 
@@ -23,22 +27,51 @@ export interface CountingKv extends KvLike {
 }
 
 /**
- * The real local KV binding, with keys under a prefix of their own: each test that calls this
- * gets an empty store whatever ran before it in the same workerd.
+ * The real local KV binding, which the scope objects publish to. Each test starts with it
+ * empty, and with no scope object (test/worker/setup.ts).
  */
 export function freshKv(): KvLike {
-  const prefix = `test-${crypto.randomUUID()}/`
   const kv = env.CONFIGS
   return {
-    async get(keys, type) {
-      const values = await kv.get(
-        keys.map((k) => prefix + k),
-        type,
-      )
-      return new Map(keys.map((k) => [k, values.get(prefix + k) ?? null]))
-    },
-    put: (key, value) => kv.put(prefix + key, value),
-    delete: (key) => kv.delete(prefix + key),
+    get: (keys, type) => kv.get(keys, type),
+    put: (key, value) => kv.put(key, value),
+    delete: (key) => kv.delete(key),
+  }
+}
+
+/** The real object of `scope` (binding SCOPES), as the Worker reaches it. */
+export function scopeStub(scope: string) {
+  return env.SCOPES.getByName(scope)
+}
+
+/** What the object of `scope` reports about itself. */
+export function scopeState(scope: string): Promise<ScopeState> {
+  return runInDurableObject(scopeStub(scope), (object: ScopeObject) => object.state(scope))
+}
+
+/**
+ * The scope objects, as the Worker reaches them. With `now`, each object's clock is set to it
+ * before every call, so a test moves the object's time (KV's write gap, revision times and
+ * retention) the way it moves the app's.
+ */
+export function scopeDirectory(now?: () => number): ScopeDirectory {
+  return (scope) => {
+    const stub = scopeStub(scope)
+    if (now === undefined) return stub
+    const synced = async (): Promise<DurableObjectStub<ScopeObject>> => {
+      await runInDurableObject(stub, (object: ScopeObject) => {
+        object.now = now
+      })
+      return stub
+    }
+    return {
+      push: async (...args) => (await synced()).push(...args),
+      revisions: async (...args) => (await synced()).revisions(...args),
+      revision: async (...args) => (await synced()).revision(...args),
+      rollback: async (...args) => (await synced()).rollback(...args),
+      unpin: async (...args) => (await synced()).unpin(...args),
+      state: async (...args) => (await synced()).state(...args),
+    }
   }
 }
 
@@ -68,6 +101,30 @@ export function countingKv(kv: KvLike = freshKv()): CountingKv {
   return counter
 }
 
+/**
+ * Puts a counting KV in place of the one `scope`'s object publishes to (the real binding
+ * underneath), failing its first `failPuts` puts; returns it, to read what the object wrote.
+ */
+export async function watchScopeKv(
+  scope: string,
+  options: { readonly failPuts?: number } = {},
+): Promise<CountingKv> {
+  const real = freshKv()
+  let failures = options.failPuts ?? 0
+  const counting = countingKv({
+    get: real.get,
+    put: (key, value) =>
+      failures-- > 0
+        ? Promise.reject(new Error('KV PUT failed: 429 Too Many Requests'))
+        : real.put(key, value),
+    delete: real.delete,
+  })
+  await runInDurableObject(scopeStub(scope), (object: ScopeObject) => {
+    object.kv = counting
+  })
+  return counting
+}
+
 /** A KV binding that fails every call the given way. */
 export function brokenKv(mode: 'throw' | 'hang'): KvLike {
   const fail = (): Promise<never> =>
@@ -78,18 +135,21 @@ export function brokenKv(mode: 'throw' | 'hang'): KvLike {
 export interface TestAppOptions {
   readonly kv?: KvLike
   readonly vars?: Readonly<Record<string, string>>
+  /** The app's clock, and the scope objects' while this app calls them. */
   readonly now?: () => number
 }
 
 /**
  * Builds the app the way worker/index.ts does, with explicit settings, and collects its log
- * lines. The app holds its KV to Cloudflare's limits itself, so every test here runs through them.
+ * lines. The app holds its KV to Cloudflare's limits itself, so every test here runs through
+ * them; pushes go to the real scope objects, which publish to the real local KV.
  */
 export function testApp(options: TestAppOptions = {}) {
   const logs: JsonObject[] = []
   const settings = readWorkerSettings({ INJECTOR_SECRET: SECRET, ...options.vars })
   const app = createApp({
     kv: options.kv ?? freshKv(),
+    scopes: scopeDirectory(options.now),
     settings,
     log: (line) => {
       logs.push(line)

@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it, vi } from 'vitest'
 import type { IngestResponse, StoredConfigList } from '../../shared/ingest-api.ts'
+import type { ScopeObject } from '../../worker/configs/scope-object.ts'
 import {
   admissionOf,
   configText,
-  countingKv,
   freshKv,
   marksOf,
   podReview,
   postReview,
   pushConfigs,
+  scopeStub,
   source,
   testApp,
   tokensFor,
+  watchScopeKv,
 } from './harness.ts'
 
 async function listConfigs(
@@ -63,37 +66,46 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
   })
 
   it('writes nothing when the same set comes again, even with a new resourceVersion', async () => {
-    const kv = countingKv()
     let clock = 1_700_000_000_000
-    const { app } = testApp({ kv, now: () => clock })
+    const { app } = testApp({ now: () => clock })
     const first = await pushConfigs(app, 'alpha', [
       configText('logger:v1'),
       configText('metrics:v1'),
     ])
-    expect(((await first.json()) as IngestResponse).kvOps).toEqual({ reads: 1, writes: 1 })
-    expect(kv.puts).toBe(1)
+    const kv = await watchScopeKv('alpha')
+    expect(await first.json()).toMatchObject({
+      kvOps: { reads: 0, writes: 1 },
+      revision: 1,
+      published: true,
+      unchanged: false,
+    })
     clock += 10_000
     const again = await pushConfigs(app, 'alpha', [
       { text: configText('logger:v1'), source: { ...source('cm-0'), resourceVersion: '99' } },
       configText('metrics:v1'),
     ])
     const body = (await again.json()) as IngestResponse
-    expect(body.unchanged).toBe(true)
-    expect(body.kvOps).toEqual({ reads: 1, writes: 0 })
-    expect(kv.puts).toBe(1)
+    expect(body).toMatchObject({ unchanged: true, revision: 1, published: true })
+    expect(body.kvOps).toEqual({ reads: 0, writes: 0 })
+    expect([kv.gets, kv.puts]).toEqual([0, 0])
   })
 
   it('writes the scope as one value per push, and leaves nothing behind', async () => {
-    const kv = countingKv()
     let clock = 1_700_000_000_000
-    const { app } = testApp({ kv, now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
-    for (const mark of ['a', 'b', 'c']) {
+    const { app } = testApp({ now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'first')])
+    const kv = await watchScopeKv('alpha')
+    for (const [n, mark] of ['a', 'b', 'c'].entries()) {
       clock += 2_000
       const res = await pushConfigs(app, 'alpha', [
         configText('logger:v1', mark),
         configText('metrics:v1'),
       ])
-      expect(((await res.json()) as IngestResponse).kvOps).toEqual({ reads: 1, writes: 1 })
+      expect(await res.json()).toMatchObject({
+        kvOps: { reads: 0, writes: 1 },
+        revision: n + 2,
+        published: true,
+      })
     }
     expect(kv.written).toEqual(['configs/alpha', 'configs/alpha', 'configs/alpha'])
     expect(kv.deleted).toEqual([])
@@ -101,6 +113,7 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     const stored = (await kv.get(['configs/alpha'], 'text')).get('configs/alpha') ?? ''
     expect(stored).toContain('"value":"c"')
     expect(stored).not.toContain('"value":"b"')
+    expect(JSON.parse(stored.slice(0, stored.indexOf('\n')))).toMatchObject({ revision: 4 })
     const served = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
     expect(marksOf(served.patch, 'logger')).toEqual(['c'])
   })
@@ -122,30 +135,51 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     expect(await empty.json()).toMatchObject({ stored: [], removed: ['metrics:v1'] })
   })
 
-  it('answers 429 with Retry-After for a second write within a second, and stores nothing', async () => {
+  it('records a second push within a second at once, and publishes it after KV’s write gap', async () => {
     let clock = 1_700_000_000_000
-    const { app } = testApp({ now: () => clock })
+    const { app } = testApp({ now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
     await pushConfigs(app, 'alpha', [configText('logger:v1', 'first')])
     clock += 400
-    const busy = await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])
-    expect(busy.status).toBe(429)
-    expect(busy.headers.get('retry-after')).toBe('1')
-    expect(((await busy.json()) as { error: string }).error).toContain('less than 1 s ago')
-    const admission = await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))
-    expect(marksOf(admission.patch, 'logger')).toEqual(['first'])
+    const quick = await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])
+    expect(quick.status).toBe(200)
+    expect(quick.headers.get('retry-after')).toBeNull()
+    expect(await quick.json()).toMatchObject({
+      revision: 2,
+      unchanged: false,
+      published: false,
+      kvOps: { reads: 0, writes: 0 },
+    })
+    const mark = async () =>
+      marksOf(
+        (await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))).patch,
+        'logger',
+      )
+    expect(await mark()).toEqual(['first'])
+    // Run early, the alarm finds KV's second not over and waits again.
+    expect(await runDurableObjectAlarm(scopeStub('alpha'))).toBe(true)
+    expect(await mark()).toEqual(['first'])
     clock += 600
-    expect((await pushConfigs(app, 'alpha', [configText('logger:v1', 'second')])).status).toBe(200)
+    expect(await runDurableObjectAlarm(scopeStub('alpha'))).toBe(true)
+    expect(await mark()).toEqual(['second'])
+    // Published: no alarm is left.
+    expect(await runDurableObjectAlarm(scopeStub('alpha'))).toBe(false)
   })
 
-  it('uses the last write time kept in the snapshot across isolates', async () => {
-    const kv = freshKv()
+  it('keeps KV’s write gap per scope whichever Worker instance pushes', async () => {
     let clock = 1_700_000_000_000
-    await pushConfigs(testApp({ kv, now: () => clock }).app, 'alpha', [
-      configText('logger:v1', 'a'),
-    ])
+    const one = testApp({ now: () => clock })
+    const other = testApp({ now: () => clock })
+    expect(
+      await (await pushConfigs(one.app, 'alpha', [configText('logger:v1', 'a')])).json(),
+    ).toMatchObject({ published: true })
     clock += 300
-    const other = testApp({ kv, now: () => clock })
-    expect((await pushConfigs(other.app, 'alpha', [configText('logger:v1', 'b')])).status).toBe(429)
+    expect(
+      await (await pushConfigs(other.app, 'alpha', [configText('logger:v1', 'b')])).json(),
+    ).toMatchObject({ revision: 2, published: false })
+    // Another scope is another key: no wait.
+    expect(
+      await (await pushConfigs(other.app, 'beta', [configText('logger:v1', 'b')])).json(),
+    ).toMatchObject({ revision: 1, published: true })
   })
 
   it('refuses host access unless INJECTOR_ALLOW_HOST_ACCESS=true', async () => {
@@ -230,26 +264,50 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     expect(beta.configs).toEqual([])
   })
 
-  it('answers 503 and keeps the previous set when a KV write fails', async () => {
-    const kv = freshKv()
+  it('keeps the previous set served when a KV write fails, and retries the publish', async () => {
     let clock = 1_700_000_000_000
-    await pushConfigs(testApp({ kv, now: () => clock }).app, 'alpha', [
-      configText('logger:v1', 'a'),
-    ])
+    const { app } = testApp({ now: () => clock, vars: { INJECTOR_CACHE_TTL_SECONDS: '0' } })
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
     clock += 5_000
-    const failing = {
-      get: kv.get,
-      put: () => Promise.reject(new Error('KV PUT failed: 429 Too Many Requests')),
-      delete: kv.delete,
-    }
-    const res = await pushConfigs(testApp({ kv: failing, now: () => clock }).app, 'alpha', [
-      configText('logger:v1', 'b'),
-    ])
+    const kv = await watchScopeKv('alpha', { failPuts: 1 })
+    const log = vi.spyOn(console, 'log')
+    const res = await pushConfigs(app, 'alpha', [configText('logger:v1', 'b')])
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ revision: 2, published: false })
+    const failed = log.mock.calls
+      .map(([line]) => String(line))
+      .find((l) => l.includes('publish_failed'))
+    expect(JSON.parse(failed ?? '{}')).toEqual({
+      event: 'publish_failed',
+      scope: 'alpha',
+      revision: 2,
+      failures: 1,
+      retryInMs: 1000,
+      message: 'KV PUT failed: 429 Too Many Requests',
+    })
+    const mark = async () =>
+      marksOf(
+        (await admissionOf(await postReview(app, 'alpha', podReview('logger:v1')))).patch,
+        'logger',
+      )
+    expect(await mark()).toEqual(['a'])
+    clock += 1_000
+    expect(await runDurableObjectAlarm(scopeStub('alpha'))).toBe(true)
+    expect(kv.puts).toBe(2)
+    expect(await mark()).toEqual(['b'])
+  })
+
+  it('answers 503 with Retry-After when the scope’s writer fails, naming the scope', async () => {
+    const { app } = testApp()
+    await pushConfigs(app, 'alpha', [configText('logger:v1', 'a')])
+    await runInDurableObject(scopeStub('alpha'), (_object: ScopeObject, state) => {
+      state.storage.sql.exec('DROP TABLE entries')
+    })
+    const res = await pushConfigs(app, 'alpha', [configText('logger:v1', 'b')])
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('1')
-    const admission = await admissionOf(
-      await postReview(testApp({ kv }).app, 'alpha', podReview('logger:v1')),
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^the writer of scope "alpha" failed \(.*entries.*\); the push may not be recorded, retry it$/,
     )
-    expect(marksOf(admission.patch, 'logger')).toEqual(['a'])
   })
 })

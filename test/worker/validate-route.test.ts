@@ -3,7 +3,15 @@ import type { JsonObject } from '../../shared/json.ts'
 import { createApp } from '../../worker/app.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { configMapReview } from '../support/configmap-review.ts'
-import { brokenKv, freshKv, pushConfigs, SECRET, testApp, tokensFor } from './harness.ts'
+import {
+  brokenKv,
+  freshKv,
+  pushConfigs,
+  SECRET,
+  scopeDirectory,
+  testApp,
+  tokensFor,
+} from './harness.ts'
 
 const LOGGER = 'name: logger:v1\ncontainers:\n  - name: logger\n    image: busybox:1.36\n'
 const METRICS = 'name: metrics\ncontainers:\n  - name: metrics\n    image: prom/statsd-exporter\n'
@@ -186,6 +194,7 @@ describe('POST /v1/validate/{cluster}/{admit token}', () => {
   it('allows with a warning, never refuses, when the check itself fails', async () => {
     const app = createApp({
       kv: freshKv(),
+      scopes: scopeDirectory(),
       settings: readWorkerSettings({ INJECTOR_SECRET: SECRET }),
       log: () => {
         throw new Error('log sink broke')

@@ -26,8 +26,8 @@ export interface ConfigReader {
    * then answers synchronously for any config of those scopes.
    */
   load(cluster: string, refs: readonly SidecarRef[], stats: ReadStats): Promise<ConfigLookup>
-  /** Puts a snapshot this isolate just wrote into the cache, so it reads its own writes. */
-  remember(snapshot: Snapshot): void
+  /** Marks a scope's held snapshot stale (a push changed it), so the next admission reads KV. */
+  forget(scope: string): void
   /** Estimated bytes the cache holds now (at most the bound). */
   cacheBytes(): number
 }
@@ -75,10 +75,10 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
     const entry = held(scope)
     return entry !== undefined && now() - entry.readAt < ttlMs ? entry.snapshot : undefined
   }
-  const keep = (scope: string, snapshot: Snapshot): void => {
+  const keep = (scope: string, snapshot: Snapshot, readAt = now()): void => {
     // A snapshot over the bound is used by this request and not kept. Parsed configs are
     // evicted before any snapshot, which would cost a KV read to get back.
-    const entry: Held = { kind: 'snapshot', snapshot, readAt: now() }
+    const entry: Held = { kind: 'snapshot', snapshot, readAt }
     // The body is kept as text; the header is parsed, and counted as parsed configs are.
     const header = snapshot.length - snapshot.body.length
     const bytes = snapshot.body.length + header * PARSED_CONFIG_FACTOR
@@ -171,8 +171,10 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
         }),
       )
     },
-    remember(snapshot) {
-      keep(snapshot.header.scope, snapshot)
+    forget(scope) {
+      // Kept as read long ago: the next admission reads KV, and one that cannot still has it.
+      const entry = held(scope)
+      if (entry !== undefined) keep(scope, entry.snapshot, Number.NEGATIVE_INFINITY)
     },
     cacheBytes: () => cache.bytes(),
   }

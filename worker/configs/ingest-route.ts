@@ -1,94 +1,78 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { IngestResponse, StoredConfigList } from '../../shared/ingest-api.ts'
-import { ParseBudgetExceeded, utf8Length } from '../../shared/parse-limits.ts'
+import { ParseBudgetExceeded } from '../../shared/parse-limits.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
 import { authorizeCluster, bearerToken } from '../http/cluster-auth.ts'
+import { readJsonBody } from '../http/json-body.ts'
 import { readSnapshot } from './config-store.ts'
 import { planIngest } from './ingest-plan.ts'
 import { decodeIngestRequest } from './ingest-request.ts'
-import { readJsonBody } from '../http/json-body.ts'
-import { snapshotKey, writeGap } from './kv-layout.ts'
+import { RELAY_INSTANCE_HEADER, readPusher } from './pusher.ts'
+import type { ScopePushResult } from './scope-api.ts'
+import { snapshotBytes } from './snapshot.ts'
 
 /** `PUT` and `GET /v1/clusters/{cluster}/configs`: the relay's desired set in, the stored set out. */
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  const { store, settings, reader, auth, now, kvLimits } = deps
+  const { store, settings, reader, auth, kvLimits, scopes } = deps
 
   app.put('/v1/clusters/:cluster/configs', async (c) => {
     const cluster = await authorizeCluster(c, auth, 'sync', bearerToken(c))
+    const pusher = readPusher(c.req.header(RELAY_INSTANCE_HEADER))
     const request = decodeIngestRequest(await readJsonBody(c.req.raw, settings.ingestMaxBytes))
-    // Counted before any config is parsed or anything is read.
+    // Counted before any config is parsed.
     const count = request.configs.length
     if (count > settings.scopeMaxConfigs) {
       throw tooLarge(
         `scope "${cluster}": the push holds ${count} configs; the limit is ${settings.scopeMaxConfigs} (INJECTOR_SCOPE_MAX_CONFIGS); nothing was stored`,
       )
     }
-    // One KV read, and at most one write: the scope is one snapshot value.
-    const previous = await readSnapshot(store, cluster)
-    const writtenAt = new Date(now()).toISOString()
     const plan = await planIngest({
-      scope: cluster,
       request,
-      previous: previous.header,
       allowHostAccess: settings.allowHostAccess,
       maxConfigBytes: settings.configMaxBytes,
       // YAML aliases can make a small push expand without bound: reading stops at twice the
       // scope's limit, the most it may keep plus as much again for configs it refuses.
       maxSetBytes: 2 * settings.scopeMaxBytes,
-      now: writtenAt,
     }).catch((error: unknown) => {
       if (!(error instanceof ParseBudgetExceeded)) throw error
       throw tooLarge(
         `scope "${cluster}": ${error.message}, refused ones included; the limit is ${error.limit} (twice INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
       )
     })
-    const respond = () => {
-      const response: IngestResponse = {
-        cluster,
-        results: plan.results,
-        stored: plan.stored,
-        removed: plan.removed,
-        unchanged: plan.unchanged,
-        kvOps: kvLimits.cost(),
-      }
-      return c.json(response)
-    }
-    if (plan.next === undefined) return respond()
-    const { text, snapshot } = plan.next
-    // Each UTF-16 unit is at most 3 UTF-8 bytes: count exactly only near the limit.
-    const bytes = text.length * 3 <= settings.scopeMaxBytes ? 0 : utf8Length(text)
+    const bytes = snapshotBytes(cluster, plan.entries)
     if (bytes > settings.scopeMaxBytes) {
       throw tooLarge(
-        `scope "${cluster}": its ${plan.stored.length} configs make a snapshot of ${bytes} bytes; the limit is ${settings.scopeMaxBytes} (INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
+        `scope "${cluster}": its ${plan.entries.length} configs make a snapshot of ${bytes} bytes; the limit is ${settings.scopeMaxBytes} (INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
       )
     }
-    // KV takes one write per key per second: the last write is in the snapshot (any isolate)
-    // and in this isolate's memory. Nothing is awaited from here to the write, so a concurrent
-    // push to this isolate sees the write claimed and gets 429, not a race.
-    const last = Math.max(
-      Date.parse(previous.header.writtenAt),
-      kvLimits.lastWrite(snapshotKey(cluster)) ?? 0,
-    )
-    const wait = writeGap(last, now())
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000)
-      throw new HTTPException(429, {
-        message: `scope "${cluster}" was written less than 1 s ago (Workers KV takes one write per key per second); nothing was stored, retry after ${seconds} s`,
-        res: retryAfter(seconds),
-      })
-    }
+    // The scope's object is its only writer: it orders pushes, records the revision and
+    // publishes it to KV (at once, or by alarm within KV's one write per second to a key).
+    let outcome: ScopePushResult
     try {
-      await store.writeSnapshot(cluster, text)
+      outcome = await scopes(cluster).push(cluster, { entries: plan.entries, pusher })
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
       throw new HTTPException(503, {
-        message: `storing the configs failed, the previous set stays published: ${detail}`,
+        message: `the writer of scope "${cluster}" failed (${detail}); the push may not be recorded, retry it`,
         res: retryAfter(1),
       })
     }
-    reader.remember(snapshot)
-    return respond()
+    // This isolate reads the new snapshot from KV next, not its cached one.
+    if (!outcome.unchanged) reader.forget(cluster)
+    const own = kvLimits.cost()
+    const response: IngestResponse = {
+      cluster,
+      results: plan.results,
+      stored: plan.entries.map((entry) => entry.ref),
+      removed: outcome.removed,
+      unchanged: outcome.unchanged,
+      kvOps: { reads: own.reads + outcome.kvOps.reads, writes: own.writes + outcome.kvOps.writes },
+      revision: outcome.revision,
+      published: outcome.published,
+      pinned: outcome.pinned,
+    }
+    return c.json(response)
   })
 
   app.get('/v1/clusters/:cluster/configs', async (c) => {

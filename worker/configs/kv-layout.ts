@@ -1,7 +1,8 @@
 /**
- * KV layout, format 2. Every scope (a cluster's name, or `shared`) is one value, so a push costs
- * one read and one write whatever the number of configs, and an admission reads its cluster's
- * scope and `shared` together in one bulk get:
+ * KV layout, format 2. Every scope (a cluster's name, or `shared`) is one value, so publishing a
+ * scope costs one write whatever the number of configs (its object, worker/configs/scope-object.ts,
+ * is the only writer), and an admission reads its cluster's scope and `shared` together in one
+ * bulk get:
  *
  *   configs/{scope}    -> the scope's snapshot (worker/configs/snapshot.ts): a header line, then the
  *                         configs' JSON texts

@@ -1,4 +1,5 @@
 import type { ConfigSource } from '../../shared/ingest-api.ts'
+import { utf8Length } from '../../shared/parse-limits.ts'
 
 /**
  * One config of a snapshot: where its JSON text is in the body, and what a reader needs to
@@ -20,8 +21,10 @@ export interface SnapshotEntry {
 export interface SnapshotHeader {
   readonly format: 2
   readonly scope: string
-  /** ISO time of the write: ingest refuses a second write within KV's 1 write/s per key. */
+  /** ISO time of the KV write. */
   readonly writtenAt: string
+  /** The scope's revision this value holds; absent in values written before revisions. */
+  readonly revision?: number
   readonly entries: Readonly<Record<string, SnapshotEntry>>
 }
 
@@ -61,6 +64,7 @@ export function encodeSnapshot(
   scope: string,
   writtenAt: string,
   configs: readonly SnapshotConfig[],
+  revision?: number,
 ): { snapshot: Snapshot; text: string } {
   const entries: Record<string, SnapshotEntry> = {}
   const parts: string[] = []
@@ -70,12 +74,43 @@ export function encodeSnapshot(
     parts.push(json)
     offset += json.length
   }
-  const header: SnapshotHeader = { format: 2, scope, writtenAt, entries }
+  const header: SnapshotHeader = {
+    format: 2,
+    scope,
+    writtenAt,
+    ...(revision === undefined ? {} : { revision }),
+    entries,
+  }
   const first = JSON.stringify(header)
   const text = `${first}\n${parts.join('')}`
   // The body as a slice of the text, so the snapshot kept in memory shares the text's storage.
   return { snapshot: { header, body: text.slice(first.length + 1), length: text.length }, text }
 }
+
+/**
+ * The UTF-8 bytes of the snapshot `configs` make, without building it, for the scope limit
+ * checked before a push is recorded: times are ISO strings of fixed length, and the revision is
+ * counted at its widest, so the published value is never larger than this.
+ */
+export function snapshotBytes(
+  scope: string,
+  configs: readonly Omit<SnapshotConfig, 'updatedAt'>[],
+): number {
+  const entries: Record<string, SnapshotEntry> = {}
+  let offset = 0
+  let body = 0
+  for (const { ref, json, ...entry } of configs) {
+    entries[ref] = { ...entry, updatedAt: ISO_WIDTH, at: [offset, json.length] }
+    offset += json.length
+    body += utf8Length(json)
+  }
+  const header = { format: 2, scope, writtenAt: ISO_WIDTH, revision: REVISION_WIDTH, entries }
+  return utf8Length(JSON.stringify(header)) + 1 + body
+}
+
+// As wide as any ISO time of years 0 to 9999, and as any revision number below 10^15.
+const ISO_WIDTH = new Date(0).toISOString()
+const REVISION_WIDTH = 999_999_999_999_999
 
 /** Reads a stored snapshot's header and keeps its body; throws when it is not format 2. */
 export function decodeSnapshot(scope: string, text: string | null): Snapshot {
