@@ -4,6 +4,7 @@ import {
   emptySnapshot,
   encodeSnapshot,
   entryJson,
+  snapshotBytes,
   snapshotEntry,
 } from '../../worker/configs/snapshot.ts'
 
@@ -35,6 +36,25 @@ describe('snapshot format 2', () => {
       const entry = snapshotEntry(read, ref)
       expect(entry === undefined ? undefined : entryJson(read, entry)).toBe(json)
     }
+  })
+
+  it('counts its size before it is built: never under the value published, at most 15 bytes over', () => {
+    const configs = [
+      config('a:v1', '{"name":"a","note":"日本語 🚀"}'),
+      config('b:v1', `{"name":"b","pad":"${'x'.repeat(5000)}"}`, 'a:v1'),
+    ]
+    const counted = snapshotBytes('alpha', configs)
+    for (const revision of [1, 42, 999_999_999]) {
+      const { text } = encodeSnapshot('alpha', '2026-02-02T00:00:00.000Z', configs, revision)
+      const bytes = new TextEncoder().encode(text).length
+      expect(counted).toBeGreaterThanOrEqual(bytes)
+      expect(counted - bytes).toBeLessThanOrEqual(15)
+    }
+    expect(
+      JSON.parse(
+        encodeSnapshot('alpha', '2026-02-02T00:00:00.000Z', configs, 7).text.split('\n')[0] ?? '',
+      ),
+    ).toMatchObject({ format: 2, scope: 'alpha', revision: 7 })
   })
 
   it('reads a scope never written as empty', () => {

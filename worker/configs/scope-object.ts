@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { ScopeState } from '../../shared/fleet-api.ts'
 import type { RetentionPolicy } from '../../shared/history-retention.ts'
-import type { Pusher } from '../../shared/revision-api.ts'
+import type { Pusher, RevisionList } from '../../shared/revision-api.ts'
 import { diffEntrySets, type EntrySet, sameEntrySet } from '../../shared/revision-diff.ts'
 import { readHistorySettings } from '../settings.ts'
 import { type ConfigStore, createKvConfigStore, type KvLike } from './config-store.ts'
@@ -31,6 +31,8 @@ const RETRY_MAX_MS = 5 * 60_000
  * decisions (same set, diff, retention) are shared/ functions; this class wires them to storage.
  */
 export class ScopeObject extends DurableObject<Env> {
+  // Instance properties, which Workers RPC does not expose: only code in the object's own
+  // isolate reaches them (tests, through runInDurableObject).
   /** The object's clock (ms since the epoch): revision times and KV's write gap; tests move it. */
   now: () => number = () => Date.now()
   /** The KV namespace publishes go to (`CONFIGS`); tests put a failing or slow one in its place. */
@@ -158,7 +160,7 @@ export class ScopeObject extends DurableObject<Env> {
   }
 
   /** A page of the history, newest first, with the scope's pointers. */
-  revisions(scope: string, page: RevisionPage) {
+  revisions(scope: string, page: RevisionPage): Omit<RevisionList, 'cluster'> {
     const meta = this.#history.meta(scope)
     const { revisions, more } = this.#history.summaries(meta.served, page.limit, page.before)
     const last = revisions.at(-1)
@@ -243,11 +245,12 @@ export class ScopeObject extends DurableObject<Env> {
   /** Records a revision, arms the repair alarm with it, and applies retention. */
   async #commit(scope: string, commit: Omit<Commit, 'atMs'>): Promise<number> {
     const atMs = this.now()
+    const policy = this.#policy()
     const revision = this.#history.commit(scope, { ...commit, atMs })
     // No await between the commit and this call: the output gate stores both or neither.
     const armed = commit.serve ? this.#alarmIn(REPAIR_DELAY_MS) : undefined
     const meta = this.#history.meta(scope)
-    this.#history.prune(this.#policy(), atMs, [meta.served, this.#history.latestPush() ?? 0])
+    this.#history.prune(policy, atMs, [meta.served, this.#history.latestPush() ?? 0])
     await armed
     return revision
   }
