@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import {
-  ApiException,
-  CoreV1Api,
-  type CoreV1Event,
-  KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  type V1ConfigMap,
-  Watch,
-} from '@kubernetes/client-node'
-import type { ConfigMapClient, ConfigMapWatchEvent } from './configmap-client.ts'
+import type { CoreV1Event, V1ConfigMap, V1ConfigMapList } from '@kubernetes/client-node'
+// A deep import: the package root loads every generated API class; the relay uses none of them.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js'
+import type { ConfigMapClient, ConfigMapWatchEvent, WatchEnd } from './configmap-client.ts'
 import type { ConfigMapRecord } from './desired-set.ts'
+import {
+  describeAnswer,
+  KubeApiError,
+  type KubeRequester,
+  type KubeTransport,
+  readText,
+} from './kube-request.ts'
 
 /** Where the API server is, as the flags say. */
 export interface KubeTarget {
@@ -72,84 +72,112 @@ export interface ConfigMapClientOptions {
   readonly listTimeoutMs: number
 }
 
-type CallOptions = Parameters<CoreV1Api['listNamespacedConfigMap']>[1]
-
-/** ConfigMap list + watch through client-node's CoreV1Api and Watch. */
+/** ConfigMap list + watch over the relay's API server transport. */
 export function createConfigMapClient(
-  config: KubeConfig,
+  transport: KubeTransport,
   options: ConfigMapClientOptions,
 ): ConfigMapClient {
-  const api = config.makeApiClient(CoreV1Api)
-  const watcher = new Watch(config)
+  const pathOf = (namespace: string | undefined): string =>
+    namespace === undefined
+      ? '/api/v1/configmaps'
+      : `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`
   return {
     list: async (namespace, labelSelector) => {
-      const callOptions = timeoutOptions(options.listTimeoutMs)
-      try {
-        const list =
-          namespace === undefined
-            ? await api.listConfigMapForAllNamespaces({ labelSelector }, callOptions)
-            : await api.listNamespacedConfigMap({ namespace, labelSelector }, callOptions)
-        return {
-          items: list.items.map(toRecord),
-          resourceVersion: list.metadata?.resourceVersion ?? '',
-        }
-      } catch (error) {
-        throw new Error(describeApiError(error))
+      const list = (await transport.request({
+        path: pathOf(namespace),
+        query: { labelSelector },
+        timeoutMs: options.listTimeoutMs,
+      })) as V1ConfigMapList
+      return {
+        items: (list.items ?? []).map(toRecord),
+        resourceVersion: list.metadata?.resourceVersion ?? '',
       }
     },
     watch: async (namespace, labelSelector, resourceVersion, onEvent, onEnd) => {
-      const path =
-        namespace === undefined
-          ? '/api/v1/configmaps'
-          : `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`
       // A server-side timeout spread over 5-10 min, as client-go's reflector does.
-      const timeoutSeconds = 300 + Math.floor(Math.random() * 300)
-      const controller = await watcher.watch(
-        path,
-        { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
-        (type: string, object: unknown) => {
-          const event = toWatchEvent(type, object)
+      const timeoutSeconds = String(300 + Math.floor(Math.random() * 300))
+      const controller = new AbortController()
+      let ended = false
+      const end = (result: WatchEnd): void => {
+        if (ended) return
+        ended = true
+        controller.abort()
+        onEnd(result)
+      }
+      const handle = {
+        abort: () => {
+          ended = true
+          controller.abort()
+        },
+      }
+      let res: Awaited<ReturnType<KubeTransport['open']>>
+      try {
+        res = await transport.open({
+          path: pathOf(namespace),
+          query: {
+            watch: 'true',
+            labelSelector,
+            resourceVersion,
+            allowWatchBookmarks: 'true',
+            timeoutSeconds,
+          },
+          headersTimeoutMs: options.listTimeoutMs,
+          signal: controller.signal,
+        })
+      } catch (error) {
+        end({ error: { message: describeError(error), status: statusOf(error) } })
+        return handle
+      }
+      const status = res.statusCode ?? 0
+      if (status !== 200) {
+        readText(res).then(
+          (text) => end({ error: { message: describeAnswer(status, text), status } }),
+          () => end({ error: { message: `HTTP ${status}`, status } }),
+        )
+        return handle
+      }
+      // One JSON event per line (API concepts, "Efficient detection of changes"); a line that
+      // does not parse is skipped, as client-go's decoder would fail only that event.
+      let partial = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n')
+        partial = lines.pop() ?? ''
+        for (const line of lines) {
+          if (ended) return
+          const event = parseWatchLine(line)
           if (event !== undefined) onEvent(event)
-        },
-        (error: unknown) => {
-          // client-node ends a watch silent for 30 s with a TimeoutError; like its ListWatch,
-          // resume from the last resourceVersion (the relay's watchdog covers shorter limits).
-          if (error === null || error === undefined || isClientTimeout(error)) onEnd({})
-          else onEnd({ error: { message: describeApiError(error), status: statusOf(error) } })
-        },
-      )
-      return { abort: () => controller.abort() }
+        }
+      })
+      res.once('end', () => end({}))
+      res.once('error', (error) => end({ error: { message: describeError(error) } }))
+      res.once('close', () => end(res.complete ? {} : { error: { message: 'watch stream cut' } }))
+      return handle
     },
   }
 }
 
 /** Posts core/v1 Events (RBAC: `create` on `events` in the ConfigMap's namespace). */
-export function createEventPoster(config: KubeConfig): (event: CoreV1Event) => Promise<void> {
-  const api = config.makeApiClient(CoreV1Api)
+export function createEventPoster(request: KubeRequester): (event: CoreV1Event) => Promise<void> {
   return async (event) => {
     const namespace = event.metadata.namespace ?? 'default'
-    try {
-      await api.createNamespacedEvent({ namespace, body: event }, timeoutOptions(10_000))
-    } catch (error) {
-      throw new Error(describeApiError(error))
-    }
+    await request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      body: event,
+      timeoutMs: 10_000,
+    })
   }
 }
 
-// The object-style API takes Observable middleware per call; 'append' keeps the auth and user agent.
-function timeoutOptions(ms: number): CallOptions {
-  const middleware: ObservableMiddleware = {
-    pre: (context) => {
-      context.setSignal(AbortSignal.timeout(ms))
-      return new Observable(Promise.resolve(context))
-    },
-    post: (context) => new Observable(Promise.resolve(context)),
+function parseWatchLine(line: string): ConfigMapWatchEvent | undefined {
+  if (line.trim() === '') return undefined
+  try {
+    const parsed = JSON.parse(line) as { type?: unknown; object?: unknown }
+    return toWatchEvent(String(parsed.type), parsed.object)
+  } catch {
+    return undefined
   }
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' }
-}
-
-function isClientTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TimeoutError'
 }
 
 function toRecord(object: V1ConfigMap): ConfigMapRecord {
@@ -190,33 +218,9 @@ function toWatchEvent(type: string, object: unknown): ConfigMapWatchEvent | unde
 }
 
 function statusOf(error: unknown): number | undefined {
-  if (error instanceof ApiException) return error.code
-  const status = (error as { statusCode?: unknown }).statusCode
-  return typeof status === 'number' ? status : undefined
+  return error instanceof KubeApiError ? error.status : undefined
 }
 
-/** A short, token-free description of a client-node failure. */
-function describeApiError(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = error.body as unknown
-    let reason = ''
-    if (typeof body === 'string') {
-      try {
-        const parsed = JSON.parse(body) as { message?: unknown }
-        if (typeof parsed.message === 'string') reason = `: ${parsed.message}`
-      } catch {
-        reason = body === '' ? '' : `: ${body.slice(0, 200)}`
-      }
-    } else if (typeof body === 'object' && body !== null && 'message' in body) {
-      reason = `: ${String((body as { message: unknown }).message)}`
-    }
-    return `HTTP ${error.code}${reason}`
-  }
-  if (error instanceof Error) {
-    const status = statusOf(error)
-    const cause = (error as { cause?: unknown }).cause
-    const detail = cause instanceof Error ? ` (${cause.message})` : ''
-    return `${status === undefined ? '' : `HTTP ${status}: `}${error.name}: ${error.message}${detail}`
-  }
-  return String(error)
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

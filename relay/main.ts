@@ -1,16 +1,22 @@
 // Entry point: `node relay/main.ts --cluster ... --worker-url ... --token-file ...`.
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { injectedAnnotationKey } from '../shared/injected-annotation.ts'
+import { createFleetSink } from './fleet-sink.ts'
 import {
   createConfigMapClient,
   createEventPoster,
   defaultKubeconfigExists,
   loadKubeConfig,
 } from './kube-client.ts'
+import { createKubeTransport } from './kube-request.ts'
 import { startLifecycleServer } from './lifecycle-server.ts'
 import { createRelayLogger } from './logger.ts'
 import { createRelayMetrics } from './metrics.ts'
+import { createPodPageLister } from './pod-metadata-list.ts'
 import { startRelay } from './relay.ts'
+import { readRelayVersion } from './relay-version.ts'
+import { readServerVersion } from './server-version.ts'
 import { HelpRequested, readRelaySettings, SettingsError } from './settings.ts'
 import { openTokenFile } from './token-file.ts'
 import { createWorkerSink } from './worker-sink.ts'
@@ -76,21 +82,30 @@ async function main(): Promise<void> {
   }
 
   const metrics = createRelayMetrics()
+  const relayVersion = readRelayVersion()
+  const kube = createKubeTransport(kubeConfig, {
+    userAgent: `sidecar-injector-relay/${relayVersion}`,
+  })
+  const workerTarget = { workerUrl: settings.workerUrl, token: () => token.current() }
   const relay = startRelay({
     settings,
-    source: createConfigMapClient(kubeConfig, {
-      listTimeoutMs: 30_000,
-    }),
-    sink: createWorkerSink({
-      workerUrl: settings.workerUrl,
-      scope: settings.scope,
-      token: () => token.current(),
-    }),
-    postEvent: createEventPoster(kubeConfig),
+    source: createConfigMapClient(kube, { listTimeoutMs: 30_000 }),
+    sink: createWorkerSink({ ...workerTarget, scope: settings.scope }),
+    postEvent: createEventPoster(kube.request),
     random: Math.random,
     logger,
     metrics,
     instance: process.env.HOSTNAME ?? hostname(),
+    fleet: {
+      // The sync token is the scope's: a relay feeding `shared` reports under `shared`.
+      sink: createFleetSink({ ...workerTarget, cluster: settings.scope }),
+      readServerVersion: () => readServerVersion(kube.request),
+      listPods: createPodPageLister(kube.request, {
+        annotationKey: injectedAnnotationKey(settings.annotationNamespace),
+        timeoutMs: 30_000,
+      }),
+      relayVersion,
+    },
   })
   let lifecycle: Awaited<ReturnType<typeof startLifecycleServer>> | undefined
   let shuttingDown = false

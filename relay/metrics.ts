@@ -8,7 +8,12 @@ export interface RelayMetrics {
   readonly watchRestarts: Counter
   readonly lastSuccessfulPush: Gauge
   readonly eventToPush: Histogram
+  readonly heartbeats: Counter<'outcome'>
+  readonly podReports: Counter<'outcome'>
 }
+
+// Outcomes of heartbeats and pod reports: `unsupported` is a Worker without the route (404).
+const FLEET_OUTCOMES = ['ok', 'error', 'unsupported'] as const
 
 /** Creates a fresh registry with the relay's metrics and Node's default process metrics. */
 export function createRelayMetrics(): RelayMetrics {
@@ -46,5 +51,30 @@ export function createRelayMetrics(): RelayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [registry],
   })
-  return { registry, pushes, configs, watchRestarts, lastSuccessfulPush, eventToPush }
+  const heartbeats = new Counter({
+    name: 'relay_heartbeats_total',
+    help: 'Cluster status heartbeats sent to the Worker, by outcome (unsupported: 404, an older Worker).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const podReports = new Counter({
+    name: 'relay_pod_reports_total',
+    help: 'Pod reports (--report-pods), by outcome (error includes listing failures).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  for (const outcome of FLEET_OUTCOMES) {
+    heartbeats.inc({ outcome }, 0)
+    podReports.inc({ outcome }, 0)
+  }
+  return {
+    registry,
+    pushes,
+    configs,
+    watchRestarts,
+    lastSuccessfulPush,
+    eventToPush,
+    heartbeats,
+    podReports,
+  }
 }

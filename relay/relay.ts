@@ -11,6 +11,7 @@ import {
   type InvalidConfig,
 } from './desired-set.ts'
 import { createEventReporter, formatProblem } from './event-reporter.ts'
+import { type FleetDeps, startFleetReporting } from './fleet-reporting.ts'
 import type { RelayLogger } from './logger.ts'
 import type { RelayMetrics } from './metrics.ts'
 import { createPushLoop, type PushReport, type PushSink } from './push-loop.ts'
@@ -25,8 +26,10 @@ export interface RelayDeps {
   readonly random: () => number
   readonly logger: RelayLogger
   readonly metrics: RelayMetrics
-  /** This relay's name in Events (the pod name). */
+  /** This relay's name in Events and in its status (the pod name). */
   readonly instance: string
+  /** Heartbeats and pod reports to the Worker's fleet routes. */
+  readonly fleet: FleetDeps
 }
 
 /** A running relay. */
@@ -37,7 +40,7 @@ export interface Relay {
   stop(graceMs: number): Promise<void>
 }
 
-/** Wires source, debouncer, desired set, push loop, Events, logs and metrics, and starts watching. */
+/** Wires source, debouncer, desired set, push loop, Events, logs, metrics and fleet reports. */
 export function startRelay(deps: RelayDeps): Relay {
   const { settings, logger, metrics } = deps
   let stopping = false
@@ -74,6 +77,7 @@ export function startRelay(deps: RelayDeps): Relay {
   // The Worker's last rejections still count as invalid while their keys are in the set, so
   // the gauges do not flip between the relay's own view and the Worker's after every change.
   let workerRejected: readonly InvalidConfig[] = []
+  let statusConfigs = { seen: 0, valid: 0, invalid: 0 }
   const publishCounts = (set: DesiredSet): void => {
     const rejected = workerRejected.filter((problem) =>
       set.entries.some(
@@ -84,8 +88,12 @@ export function startRelay(deps: RelayDeps): Relay {
           source.key === problem.key,
       ),
     )
-    metrics.configs.set({ state: 'valid' }, set.entries.length - rejected.length)
-    metrics.configs.set({ state: 'invalid' }, set.invalid.length + rejected.length)
+    const valid = set.entries.length - rejected.length
+    const invalid = set.invalid.length + rejected.length
+    metrics.configs.set({ state: 'valid' }, valid)
+    metrics.configs.set({ state: 'invalid' }, invalid)
+    statusConfigs = { seen: valid + invalid, valid, invalid }
+    fleet.changed()
   }
 
   const currentSet = (): DesiredSet | undefined => {
@@ -122,12 +130,27 @@ export function startRelay(deps: RelayDeps): Relay {
     },
   })
 
+  const fleet = startFleetReporting({
+    ...deps.fleet,
+    settings,
+    instance: deps.instance,
+    logger,
+    metrics,
+    state: () => ({ configs: statusConfigs, lastSuccessfulPush: pushLoop.lastSuccessAt() }),
+  })
+
+  // Set by a failed list or watch; the next successful list is a reconnect.
+  let apiTrouble = false
   const logNotice = (notice: SourceNotice): void => {
     switch (notice.kind) {
       case 'listed':
         logger.info({ namespace: notice.namespace, configMaps: notice.count }, 'configmaps listed')
+        if (apiTrouble) fleet.reconnected()
+        apiTrouble = false
         return
       case 'list failed':
+        apiTrouble = true
+        fleet.error(`listing ConfigMaps (namespace ${notice.namespace}) failed: ${notice.message}`)
         logger.warn(
           { namespace: notice.namespace, error: notice.message, retryInMs: notice.retryInMs },
           'list failed',
@@ -135,6 +158,13 @@ export function startRelay(deps: RelayDeps): Relay {
         return
       case 'watch restarted':
         metrics.watchRestarts.inc()
+        // An expired resourceVersion is routine (the watch resumes after a relist).
+        if (notice.reason !== 'expired') {
+          apiTrouble = true
+          fleet.error(
+            `ConfigMap watch (namespace ${notice.namespace}) restarted (${notice.reason}): ${notice.message}`,
+          )
+        }
         logger.warn(
           {
             namespace: notice.namespace,
@@ -161,6 +191,7 @@ export function startRelay(deps: RelayDeps): Relay {
     }
     if (outcome.kind === 'error') {
       metrics.pushes.inc({ outcome: 'error' })
+      fleet.error(`push failed: ${outcome.message}`)
       logger.warn(
         { ...common, status: outcome.status, error: outcome.message, retryInMs: report.retryInMs },
         'push failed',
@@ -199,6 +230,7 @@ export function startRelay(deps: RelayDeps): Relay {
     'relay started',
   )
   source.start()
+  fleet.start()
 
   return {
     notReadyReason: () => {
@@ -213,6 +245,7 @@ export function startRelay(deps: RelayDeps): Relay {
     stop: async (graceMs) => {
       stopping = true
       source.stop()
+      fleet.stop()
       debouncer.cancel()
       await pushLoop.stop(graceMs)
     },

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
+import { isDnsSubdomain } from '../shared/dns-name.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { DEFAULT_CONFIGMAP_LABELS, mergeLabelSelectors } from '../shared/label-selector.ts'
 import { isLoopbackHost } from '../shared/loopback-host.ts'
 import { parseDuration } from './duration.ts'
@@ -27,6 +29,15 @@ export interface RelaySettings {
   readonly debounceMaxMs: number
   readonly watchIdleTimeoutMs: number
   readonly backoffMaxMs: number
+  /** Period of the cluster status heartbeat (one is also sent on change). */
+  readonly heartbeatIntervalMs: number
+  /** Whether pods are listed cluster-wide and counted per config@hash (`--report-pods`). */
+  readonly reportPods: boolean
+  readonly reportPodsIntervalMs: number
+  /** `limit` of each pod list page. */
+  readonly reportPodsPageSize: number
+  /** The Worker's annotation namespace: the stamp read is `{it}/injected`. */
+  readonly annotationNamespace: string
 }
 
 /** A bad or missing setting; the message names the flag and its environment variable. */
@@ -71,6 +82,8 @@ interface FlagSpec {
   readonly fallback?: string
   /** Given more than once on the command line, the values add up (tumblr's --configmap-labels). */
   readonly repeatable?: boolean
+  /** A switch: `--flag` alone means true; `--flag=false` and the variable take true or false. */
+  readonly boolean?: boolean
 }
 
 // One table for flags, variables and defaults: the command line is a published contract.
@@ -136,6 +149,38 @@ const FLAGS = {
     description: 'longest retry delay',
     fallback: '30s',
   },
+  heartbeatInterval: {
+    flag: 'heartbeat-interval',
+    env: 'RELAY_HEARTBEAT_INTERVAL',
+    description: 'cluster status heartbeat period (also sent on change)',
+    fallback: '60s',
+  },
+  reportPods: {
+    flag: 'report-pods',
+    env: 'RELAY_REPORT_PODS',
+    description:
+      'list pod metadata cluster-wide and report injected pods per config@hash (needs list on pods)',
+    fallback: 'false',
+    boolean: true,
+  },
+  reportPodsInterval: {
+    flag: 'report-pods-interval',
+    env: 'RELAY_REPORT_PODS_INTERVAL',
+    description: 'pod report period',
+    fallback: '5m',
+  },
+  reportPodsPageSize: {
+    flag: 'report-pods-page-size',
+    env: 'RELAY_REPORT_PODS_PAGE_SIZE',
+    description: 'pods per list page (limit), 1-5000',
+    fallback: '500',
+  },
+  annotationNamespace: {
+    flag: 'annotation-namespace',
+    env: 'RELAY_ANNOTATION_NAMESPACE',
+    description: "the Worker's INJECTOR_ANNOTATION_NAMESPACE: stamps are read from {it}/injected",
+    fallback: DEFAULT_INJECTION_SETTINGS.annotationNamespace,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 type FlagName = keyof typeof FLAGS
@@ -164,6 +209,8 @@ export function readRelaySettings(
     const description = `${spec.description} (env ${spec.env}${fallback})`
     if (spec.repeatable === true) {
       program.option(`--${spec.flag} <value>`, description, collect, [])
+    } else if (spec.boolean === true) {
+      program.option(`--${spec.flag} [true|false]`, description)
     } else {
       program.option(`--${spec.flag} <value>`, description)
     }
@@ -180,6 +227,8 @@ export function readRelaySettings(
   const opts = program.opts<Record<string, string | string[] | undefined>>()
   const flagValue = (spec: FlagSpec): string | undefined => {
     const value = opts[spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]
+    // A switch given alone (`--report-pods`) comes back as true.
+    if ((value as unknown) === true) return 'true'
     if (!Array.isArray(value)) return value
     // Repeated flags merge into one selector (checked by mergeLabelSelectors, pair by pair).
     return value.length === 0 ? undefined : value.join(',')
@@ -230,6 +279,34 @@ export function readRelaySettings(
   if (masterUrl !== undefined && parseHttpUrl(masterUrl) === undefined) {
     fail('masterUrl', 'must be an http(s) URL')
   }
+  const switchValue = (name: FlagName): boolean => {
+    const text = required(name).toLowerCase()
+    if (text === 'true' || text === '1') return true
+    if (text === 'false' || text === '0') return false
+    return fail(name, `"${raw(name)}" must be true or false`)
+  }
+  const reportPods = switchValue('reportPods')
+  // Pods are counted per cluster; the shared scope's sync token reports for `shared` only.
+  if (reportPods && scopeText === SHARED_SCOPE) {
+    fail(
+      'reportPods',
+      `not with --scope ${SHARED_SCOPE}: pod counts belong to a cluster; report them from a relay of the cluster's own scope`,
+    )
+  }
+  const pageSize = Number(required('reportPodsPageSize'))
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 5000) {
+    fail(
+      'reportPodsPageSize',
+      `"${raw('reportPodsPageSize')}" must be a whole number from 1 to 5000`,
+    )
+  }
+  const annotationNamespace = required('annotationNamespace')
+  if (!isDnsSubdomain(annotationNamespace)) {
+    fail(
+      'annotationNamespace',
+      `"${annotationNamespace}" is not a DNS subdomain (lowercase letters, digits, "-" and ".")`,
+    )
+  }
   const debounceMs = duration('debounce', 0)
   const debounceMaxMs = duration('debounceMax', 0)
   if (debounceMaxMs < debounceMs) fail('debounceMax', 'must not be shorter than --debounce')
@@ -249,6 +326,11 @@ export function readRelaySettings(
     debounceMaxMs,
     watchIdleTimeoutMs: duration('watchIdleTimeout', 1000),
     backoffMaxMs: duration('backoffMax', 100),
+    heartbeatIntervalMs: duration('heartbeatInterval', 1000),
+    reportPods,
+    reportPodsIntervalMs: duration('reportPodsInterval', 1000),
+    reportPodsPageSize: pageSize,
+    annotationNamespace,
   }
 }
 

@@ -7,13 +7,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { deriveClusterTokens } from '../shared/cluster-token.ts'
 import { admit, containerRevision, podReview } from '../test/support/admission-client.ts'
 import { readStoredConfigs } from '../test/support/converge.ts'
+import { startFleetRecorder } from '../test/support/fleet-recorder.ts'
 import type { RelayProcess } from '../test/support/relay-process.ts'
 import {
   CONFIG_NAMESPACE,
   RELAY_LABELS,
   type RelayStack,
+  type RelayStackOptions,
   startRelayStack,
 } from '../test/support/relay-stack.ts'
 import { sidecarConfigText } from '../test/support/sidecar-config-text.ts'
@@ -166,6 +169,119 @@ async function idleNodeRss(flags: readonly string[]): Promise<number> {
   }
 }
 
+// --- Fleet reporting and the relay's own size (heartbeats, --report-pods) -------------------
+
+const MB_80 = 80 * 1024 * 1024
+const REPORTED_PODS = 10_000
+const STAMP = 'injector.tumblr.com/injected'
+
+/** VmRSS of a relay with one ConfigMap, once it has pushed and settled. */
+async function measureIdleRss(stack: RelayStack): Promise<number> {
+  stack.fake.upsertConfigMap({
+    namespace: CONFIG_NAMESPACE,
+    name: 'idle',
+    labels: RELAY_LABELS,
+    data: { 'idle.yaml': sidecarConfigText({ name: 'idle', revision: 0 }) },
+  })
+  const relay = await stack.startRelay()
+  try {
+    await relay.waitForLog((line) => line.msg === 'push succeeded', 30_000)
+    // Past start-up (the first heartbeat, the confirmation push 3 s later), as it runs for hours.
+    await sleep(6000)
+    return relay.memory().rssBytes
+  } finally {
+    await relay.kill('SIGTERM')
+  }
+}
+
+interface PodReportResult {
+  readonly reportMs: number
+  readonly rssBytes: number
+  readonly peakBytes: number
+  readonly totalPods: number
+}
+
+/**
+ * A relay with --report-pods over 10,000 pods (a few config@hash stamps over 50 namespaces). A
+ * stand-in records the report: the Worker's pods route is not the relay's to measure.
+ */
+async function measurePodReport(
+  relayProgram: NonNullable<RelayStackOptions['relayProgram']>,
+): Promise<PodReportResult> {
+  const cluster = 'bench-pods'
+  const tokens = await deriveClusterTokens(SECRET, cluster, crypto.subtle)
+  const recorder = await startFleetRecorder({ token: tokens.sync })
+  const stack = await startRelayStack({ worker: recorder, secret: SECRET, cluster, relayProgram })
+  try {
+    const stamps = [
+      'logger:v1@0a1b2c3d',
+      'logger:v1@0a1b2c3d,metrics:v2@4e5f6a7b',
+      'logger:v1@99999999',
+    ]
+    stack.fake.seedPods(
+      Array.from({ length: REPORTED_PODS }, (_, i) => ({
+        namespace: `team-${i % 50}`,
+        name: `pod-${i}`,
+        annotations: { [STAMP]: stamps[i % stamps.length] ?? '' },
+      })),
+    )
+    const relay = await stack.startRelay({ 'report-pods': 'true', 'report-pods-interval': '5s' })
+    let peakSeen = 0
+    const sampler = setInterval(() => {
+      peakSeen = Math.max(peakSeen, readRss(relay))
+    }, 20)
+    try {
+      await waitFor(async () => recorder.podReports().length >= 3, 120_000, 'three pod reports')
+      const line = await relay.waitForLog((l) => l.msg === 'pods reported', 1000)
+      const memory = relay.memory()
+      return {
+        reportMs: Number(line.durationMs),
+        rssBytes: Math.max(peakSeen, memory.rssBytes),
+        peakBytes: Math.max(memory.peakBytes, peakSeen),
+        totalPods: recorder.podReports().at(-1)?.body.totalPods ?? 0,
+      }
+    } finally {
+      clearInterval(sampler)
+      await relay.kill('SIGTERM')
+    }
+  } finally {
+    await stack.stop()
+    await recorder.stop()
+  }
+}
+
+function fleetRows(idleRss: number, idleNode: number, pods: PodReportResult): Row[] {
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  return [
+    {
+      measure: 'relay idle RSS with 1 ConfigMap, settled (VmRSS)',
+      result: `${mb(idleRss)} (idle Node ${mb(idleNode)}, +${mb(idleRss - idleNode)})`,
+      target: '<= 80 MB',
+      met: idleRss <= MB_80,
+    },
+    {
+      measure: `pod report of ${REPORTED_PODS.toLocaleString('en')} pods (listing + counting)`,
+      result: `${Math.round(pods.reportMs)} ms, ${pods.totalPods} pods counted`,
+      target: `${REPORTED_PODS} pods`,
+      met: pods.totalPods === REPORTED_PODS,
+    },
+    {
+      measure: `relay RSS while reporting ${REPORTED_PODS.toLocaleString('en')} pods (max VmRSS sampled)`,
+      result: mb(pods.rssBytes),
+      target: '< 150 MB',
+      met: pods.rssBytes < MB_150,
+    },
+    {
+      measure: `relay peak RSS, reporting ${REPORTED_PODS.toLocaleString('en')} pods (VmHWM)`,
+      result: mb(pods.peakBytes),
+      target: '< 150 MB',
+      met: pods.peakBytes < MB_150,
+    },
+  ]
+}
+
+// --- end of fleet reporting measures ---------------------------------------------------------
+
 async function main(): Promise<void> {
   // Measure what the image runs: the bundle, with the image's Node flags.
   const bundleDir = mkdtempSync(join(tmpdir(), 'bench-relay-'))
@@ -205,6 +321,15 @@ async function main(): Promise<void> {
       .output()
       .split('\n')
       .filter((line) => line.includes('"event":"kv_limit_exceeded"'))
+    const idleStack = await startRelayStack({
+      worker,
+      secret: SECRET,
+      cluster: 'bench-idle',
+      relayProgram,
+    })
+    stacks.push(idleStack)
+    const idleRss = await measureIdleRss(idleStack)
+    const podReport = await measurePodReport(relayProgram)
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
     const ms = (value: number) => `${Math.round(value)} ms`
     const rows: Row[] = [
@@ -264,6 +389,7 @@ async function main(): Promise<void> {
         target: '',
       },
     ]
+    rows.push(...fleetRows(idleRss, idleNode, podReport))
     console.log(
       'Relay benchmark: local fake API server, relay process, Worker in workerd (wrangler dev); ' +
         `the bundled relay as the image runs it (node ${RELAY_NODE_FLAGS.join(' ')} relay.mjs), ` +

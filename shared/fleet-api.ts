@@ -19,7 +19,7 @@ export interface ClusterStatusReport {
   readonly configs: { readonly seen: number; readonly valid: number; readonly invalid: number }
   /** ISO time of the last push the Worker accepted. */
   readonly lastSuccessfulPush?: string
-  /** The last push or watch error, a short text without tokens. */
+  /** The last push, watch or pod-listing error: short text, no tokens, at most 500 characters. */
   readonly lastError?: { readonly at: string; readonly message: string }
 }
 
@@ -29,6 +29,7 @@ export interface PodCount {
   readonly config: string
   /** First 8 hex digits of the config's content hash, as stamped on the pod. */
   readonly hash: string
+  /** `*` for a row that merges namespaces, when a report would exceed 10,000 rows. */
   readonly namespace: string
   readonly pods: number
 }

@@ -1,10 +1,18 @@
 import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
 import { Deployment } from 'kubernetes-models/apps/v1'
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1'
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1'
 import { ConfigMap, Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
+import { readRelaySettings } from '../../relay/settings.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -18,6 +26,9 @@ const validators: Record<string, Validator> = {
   'v1/Secret': (o) => new Secret(o as never).validate(),
   'rbac.authorization.k8s.io/v1/Role': (o) => new Role(o as never).validate(),
   'rbac.authorization.k8s.io/v1/RoleBinding': (o) => new RoleBinding(o as never).validate(),
+  'rbac.authorization.k8s.io/v1/ClusterRole': (o) => new ClusterRole(o as never).validate(),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (o) =>
+    new ClusterRoleBinding(o as never).validate(),
   'apps/v1/Deployment': (o) => new Deployment(o as never).validate(),
 }
 
@@ -28,12 +39,32 @@ interface RenderedObject {
   [key: string]: unknown
 }
 
-function renderBase(): RenderedObject[] {
-  const text = execFileSync('kubectl', ['kustomize', 'deploy/relay'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+function render(dir: string): RenderedObject[] {
+  const text = execFileSync('kubectl', ['kustomize', dir], { cwd: root, encoding: 'utf8' })
   return parseAllDocuments(text).map((document) => document.toJS() as RenderedObject)
+}
+
+function renderBase(): RenderedObject[] {
+  return render('deploy/relay')
+}
+
+/** Renders an overlay of the base with the report-pods component, as docs/deployment.md shows. */
+function renderWithReportPods(overlayNamespace?: string): RenderedObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-overlay-'))
+  try {
+    const base = relative(dir, resolve(root, 'deploy/relay'))
+    const lines = [
+      ...(overlayNamespace === undefined ? [] : [`namespace: ${overlayNamespace}`]),
+      'resources:',
+      `  - ${base}`,
+      'components:',
+      `  - ${base}/components/report-pods`,
+    ]
+    writeFileSync(join(dir, 'kustomization.yaml'), `${lines.join('\n')}\n`)
+    return render(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 const objects = renderBase()
@@ -158,5 +189,82 @@ describe('deploy/relay kustomize base', () => {
     const example = objects.find((o) => o.metadata.name === 'example-sidecars')
     expect(example?.metadata.labels).toMatchObject({ app: 'k8s-sidecar-injector' })
     expect(Object.keys((example?.data as Record<string, string>) ?? {})).toEqual(['logger.yaml'])
+  })
+})
+
+describe('deploy/relay/components/report-pods', () => {
+  const withPods = renderWithReportPods()
+  const named = (kind: string) => {
+    const found = withPods.find((o) => o.kind === kind)
+    if (found === undefined) throw new Error(`no ${kind} rendered`)
+    return found
+  }
+
+  it('adds a ClusterRole that lists pods and nothing else, bound to the relay ServiceAccount', () => {
+    const added = withPods
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .filter((id) => !objects.some((o) => `${o.kind}/${o.metadata.name}` === id))
+    expect(added.sort()).toEqual([
+      'ClusterRole/sidecar-injector-relay-report-pods',
+      'ClusterRoleBinding/sidecar-injector-relay-report-pods',
+    ])
+    expect(named('ClusterRole').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    ])
+    expect(named('ClusterRoleBinding')).toMatchObject({
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'sidecar-injector-relay-report-pods',
+      },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'sidecar-injector-relay', namespace: 'sidecar-injector' },
+      ],
+    })
+    // The namespaced Role stays as in the base.
+    expect(named('Role').rules).toEqual(find('Role').rules)
+  })
+
+  it.each(withPods.map((o) => [`${o.kind}/${o.metadata.name}`, o] as const))(
+    '%s validates against the Kubernetes schema',
+    (_, object) => {
+      const validate = validators[`${object.apiVersion}/${object.kind}`]
+      expect(validate, `no validator for ${object.apiVersion} ${object.kind}`).toBeDefined()
+      expect(() => validate?.(object)).not.toThrow()
+    },
+  )
+
+  it('turns --report-pods on in the relay, which reads it from its arguments', () => {
+    const deployment = new Deployment(named('Deployment') as never)
+    const container = deployment.spec?.template.spec?.containers[0]
+    const args = container?.args ?? []
+    expect(args).toEqual([
+      '--token-file=/var/run/secrets/sidecar-injector/token',
+      '--lifecycle-port=9000',
+      '--report-pods',
+    ])
+    const env = withPods.find(
+      (o) => o.metadata.name === container?.envFrom?.[0]?.configMapRef?.name,
+    )
+    const settings = readRelaySettings(args, {
+      env: (env?.data ?? {}) as Record<string, string>,
+      podNamespace: () => 'sidecar-injector',
+    })
+    expect(settings.reportPods).toBe(true)
+    const base = new Deployment(find('Deployment') as never).spec?.template.spec?.containers[0]
+    expect(
+      readRelaySettings(base?.args ?? [], {
+        env: (env?.data ?? {}) as Record<string, string>,
+        podNamespace: () => 'x',
+      }).reportPods,
+    ).toBe(false)
+  })
+
+  it('binds the ServiceAccount where an overlay moves the relay', () => {
+    const moved = renderWithReportPods('platform')
+    const binding = moved.find((o) => o.kind === 'ClusterRoleBinding')
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'sidecar-injector-relay', namespace: 'platform' },
+    ])
   })
 })

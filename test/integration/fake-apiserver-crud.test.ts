@@ -263,7 +263,7 @@ describe('discovery and auth', () => {
       'GET',
       `${api.url}/api/v1`,
     )
-    expect(core.body.resources.map((r) => r.name)).toEqual(['configmaps', 'events'])
+    expect(core.body.resources.map((r) => r.name)).toEqual(['configmaps', 'events', 'pods'])
     expect(core.body.resources[0]?.verbs).toContain('watch')
     const groups = await call<{ kind: string; groups: { name: string }[] }>(
       'GET',

@@ -34,6 +34,11 @@ describe('readRelaySettings', () => {
       debounceMaxMs: 2000,
       watchIdleTimeoutMs: 300_000,
       backoffMaxMs: 30_000,
+      heartbeatIntervalMs: 60_000,
+      reportPods: false,
+      reportPodsIntervalMs: 300_000,
+      reportPodsPageSize: 500,
+      annotationNamespace: 'injector.tumblr.com',
     })
   })
 
@@ -59,6 +64,14 @@ describe('readRelaySettings', () => {
       '2m',
       '--backoff-max',
       '5s',
+      '--heartbeat-interval',
+      '30s',
+      '--report-pods=0',
+      '--report-pods-interval',
+      '10m',
+      '--report-pods-page-size',
+      '250',
+      '--annotation-namespace=injector.example.com',
     ])
     expect(settings).toMatchObject({
       scope: 'shared',
@@ -72,6 +85,11 @@ describe('readRelaySettings', () => {
       debounceMaxMs: 1000,
       watchIdleTimeoutMs: 120_000,
       backoffMaxMs: 5000,
+      heartbeatIntervalMs: 30_000,
+      reportPods: false,
+      reportPodsIntervalMs: 600_000,
+      reportPodsPageSize: 250,
+      annotationNamespace: 'injector.example.com',
     })
   })
 
@@ -91,6 +109,11 @@ describe('readRelaySettings', () => {
       RELAY_DEBOUNCE_MAX: '500ms',
       RELAY_WATCH_IDLE_TIMEOUT: '90s',
       RELAY_BACKOFF_MAX: '10s',
+      RELAY_HEARTBEAT_INTERVAL: '2m',
+      RELAY_REPORT_PODS: 'false',
+      RELAY_REPORT_PODS_INTERVAL: '1h',
+      RELAY_REPORT_PODS_PAGE_SIZE: '1000',
+      RELAY_ANNOTATION_NAMESPACE: 'sidecars.example.org',
     }
     expect(read([], env)).toEqual({
       cluster: 'from-env',
@@ -107,8 +130,15 @@ describe('readRelaySettings', () => {
       debounceMaxMs: 500,
       watchIdleTimeoutMs: 90_000,
       backoffMaxMs: 10_000,
+      heartbeatIntervalMs: 120_000,
+      reportPods: false,
+      reportPodsIntervalMs: 3_600_000,
+      reportPodsPageSize: 1000,
+      annotationNamespace: 'sidecars.example.org',
     })
     expect(read(['--cluster', 'from-flag'], env).cluster).toBe('from-flag')
+    expect(read(['--scope', 'cluster', '--report-pods'], env).reportPods).toBe(true)
+    expect(read(['--scope', 'cluster'], { ...env, RELAY_REPORT_PODS: '1' }).reportPods).toBe(true)
   })
 
   it.each([
@@ -134,6 +164,12 @@ describe('readRelaySettings', () => {
     [[...REQUIRED, '--no-such-flag', 'x'], {}, /unknown option '--no-such-flag'/],
     [[...REQUIRED, '--resync'], {}, /--resync/],
     [REQUIRED, { RELAY_RESYNC: 'bad' }, /--resync \(RELAY_RESYNC\)/],
+    [[...REQUIRED, '--heartbeat-interval', '10ms'], {}, /--heartbeat-interval .*at least/],
+    [REQUIRED, { RELAY_REPORT_PODS: 'yes please' }, /--report-pods .*"yes please" must be true/],
+    [[...REQUIRED, '--report-pods-page-size', '0'], {}, /--report-pods-page-size .*1 to 5000/],
+    [[...REQUIRED, '--report-pods-page-size', '2.5'], {}, /--report-pods-page-size/],
+    [[...REQUIRED, '--annotation-namespace', 'Not_DNS'], {}, /--annotation-namespace .*DNS/],
+    [[...REQUIRED, '--scope', 'shared', '--report-pods'], {}, /--report-pods .*--scope shared/],
   ])('%j fails naming the setting', (argv, env, message) => {
     expect(failure(argv, env, 'ns')).toMatch(message)
   })

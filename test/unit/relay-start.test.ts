@@ -6,10 +6,12 @@ import type {
   ConfigMapWatchEvent,
   WatchEnd,
 } from '../../relay/configmap-client.ts'
+import type { FleetOutcome } from '../../relay/fleet-sink.ts'
 import { createRelayMetrics } from '../../relay/metrics.ts'
 import type { PushOutcome } from '../../relay/push-loop.ts'
 import { startRelay } from '../../relay/relay.ts'
 import type { RelaySettings } from '../../relay/settings.ts'
+import type { ClusterStatusReport, PodReport } from '../../shared/fleet-api.ts'
 import type { IngestRequest } from '../../shared/ingest-api.ts'
 
 beforeEach(() => {
@@ -32,12 +34,23 @@ const SETTINGS: RelaySettings = {
   debounceMaxMs: 2000,
   watchIdleTimeoutMs: 60_000,
   backoffMaxMs: 4000,
+  heartbeatIntervalMs: 60_000,
+  reportPods: false,
+  reportPodsIntervalMs: 300_000,
+  reportPodsPageSize: 500,
+  annotationNamespace: 'injector.tumblr.com',
 }
 
 const text = (name: string) => `name: ${name}\ncontainers:\n  - name: ${name}\n    image: busybox\n`
 
 function setup(
-  options: { listFails?: () => boolean; rejectKey?: string; answerPushes?: number } = {},
+  options: {
+    listFails?: () => boolean
+    rejectKey?: string
+    answerPushes?: number
+    pushFails?: () => boolean
+    settings?: Partial<RelaySettings>
+  } = {},
 ) {
   const watches: { emit: (e: ConfigMapWatchEvent) => void; end: (e: WatchEnd) => void }[] = []
   const client: ConfigMapClient = {
@@ -65,6 +78,9 @@ function setup(
   const sink = {
     push: async (request: IngestRequest): Promise<PushOutcome> => {
       pushes.push(request)
+      if (options.pushFails?.() === true) {
+        return { kind: 'error', status: 503, message: 'Worker answered 503: busy' }
+      }
       // Past `answerPushes`, the Worker takes its time: the push stays in flight.
       if (pushes.length > (options.answerPushes ?? Number.POSITIVE_INFINITY)) {
         await new Promise(() => {})
@@ -104,8 +120,11 @@ function setup(
   const lines: Record<string, unknown>[] = []
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
   const metrics = createRelayMetrics()
+  const statuses: { at: number; report: ClusterStatusReport }[] = []
+  const podReports: PodReport[] = []
+  const started = Date.now()
   const relay = startRelay({
-    settings: SETTINGS,
+    settings: { ...SETTINGS, ...options.settings },
     source: client,
     sink,
     postEvent: async (event) => {
@@ -115,8 +134,32 @@ function setup(
     logger,
     metrics,
     instance: 'pod-1',
+    fleet: {
+      sink: {
+        sendStatus: async (report): Promise<FleetOutcome> => {
+          statuses.push({ at: Date.now() - started, report })
+          return { kind: 'ok' }
+        },
+        sendPods: async (report): Promise<FleetOutcome> => {
+          podReports.push(report)
+          return { kind: 'ok' }
+        },
+      },
+      readServerVersion: async () => 'v1.31.2',
+      listPods: async () => ({
+        items: [
+          {
+            namespace: 'web',
+            annotations: { 'injector.tumblr.com/injected': 'a:latest@0a1b2c3d' },
+          },
+          { namespace: 'web' },
+        ],
+      }),
+      relayVersion: '9.9.9',
+    },
   })
-  return { relay, pushes, events, lines, metrics, watches }
+  const elapsed = () => Date.now() - started
+  return { relay, pushes, events, lines, metrics, watches, statuses, podReports, elapsed }
 }
 
 describe('startRelay', () => {
@@ -209,5 +252,63 @@ describe('startRelay', () => {
     expect(relay.notReadyReason()).toBeUndefined()
     expect(pushes).toHaveLength(2)
     await relay.stop(1000)
+  })
+
+  it('sends a heartbeat with versions, selection and counts, again on change, and every period', async () => {
+    // No resync and no idle-watch restart within the test: only the period sends.
+    const { relay, statuses, elapsed } = setup({
+      settings: { resyncMs: 600_000, watchIdleTimeoutMs: 600_000 },
+    })
+    await vi.advanceTimersByTimeAsync(300)
+    // The first heartbeat waits for the API server version; the push right after is a change.
+    expect(statuses[0]?.report).toMatchObject({
+      relayVersion: '9.9.9',
+      instance: 'pod-1',
+      kubernetesVersion: 'v1.31.2',
+      namespaces: ['ns'],
+      labels: 'app=k8s-sidecar-injector',
+    })
+    // The push and its confirmation 3 s later change the last successful push.
+    await vi.advanceTimersByTimeAsync(10_000)
+    const last = statuses.at(-1)?.report
+    expect(last).toMatchObject({ configs: { seen: 3, valid: 2, invalid: 1 } })
+    expect(Date.parse(last?.lastSuccessfulPush ?? '')).toBeGreaterThan(0)
+    expect(last?.lastError).toBeUndefined()
+    const quietFrom = statuses.length
+    const lastAt = statuses.at(-1)?.at ?? 0
+    await vi.advanceTimersByTimeAsync(lastAt + 59_000 - elapsed())
+    expect(statuses.slice(quietFrom)).toEqual([])
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(statuses.slice(quietFrom).map((s) => s.at - lastAt)).toEqual([60_000])
+    await relay.stop(1000)
+  })
+
+  it('carries the last push error in the heartbeat', async () => {
+    const { relay, statuses } = setup({ pushFails: () => true })
+    await vi.advanceTimersByTimeAsync(6000)
+    expect(statuses.at(-1)?.report.lastError).toEqual({
+      at: expect.any(String),
+      message: 'push failed: Worker answered 503: busy',
+    })
+    expect(statuses.at(-1)?.report.lastSuccessfulPush).toBeUndefined()
+    await relay.stop(1000)
+  })
+
+  it('reports injected pods per config@hash only with --report-pods', async () => {
+    const off = setup()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(off.podReports).toEqual([])
+    await off.relay.stop(1000)
+    const on = setup({ settings: { reportPods: true, reportPodsIntervalMs: 60_000 } })
+    await vi.advanceTimersByTimeAsync(6000)
+    expect(on.podReports).toEqual([
+      {
+        listedAt: expect.any(String),
+        totalPods: 2,
+        counts: [{ config: 'a:latest', hash: '0a1b2c3d', namespace: 'web', pods: 1 }],
+      },
+    ])
+    expect(await on.metrics.registry.metrics()).toContain('relay_pod_reports_total{outcome="ok"} 1')
+    await on.relay.stop(1000)
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createWorkerSink, parseRetryAfter } from '../../relay/worker-sink.ts'
+import { parseRetryAfter } from '../../relay/worker-request.ts'
+import { createWorkerSink } from '../../relay/worker-sink.ts'
 import type { IngestRequest, IngestResponse } from '../../shared/ingest-api.ts'
 import { TOKEN_A, TOKEN_B } from '../support/token-texts.ts'
 

@@ -5,11 +5,17 @@ import type { FaultAction, FaultSet } from './faults.ts'
 import { sendError, sendJson } from './http-io.ts'
 import { serveList } from './list-handler.ts'
 import { serveObject } from './object-handler.ts'
+import {
+  asPartialObjectMetadata,
+  asPartialObjectMetadataList,
+  negotiateRepresentation,
+  notAcceptable,
+} from './representation.ts'
 import type { RequestLog, RequestRecord } from './request-log.ts'
 import { type Route, resolveRoute, type Verb, verbOf } from './route.ts'
 import { buildStatus, faultStatus, StatusError } from './status.ts'
 import { asObject } from './store.ts'
-import { buildTable, negotiateTable } from './table.ts'
+import { buildTable } from './table.ts'
 import { serveWatch } from './watch-handler.ts'
 
 /** Everything one request needs besides the HTTP objects. */
@@ -42,6 +48,7 @@ export async function dispatch(
     name: route.kind === 'resource' ? route.name : undefined,
     query: Object.fromEntries(url.searchParams),
     userAgent: req.headers['user-agent'],
+    accept: req.headers.accept,
     authorized: req.headers.authorization !== undefined,
     fault: fault?.type,
     at: new Date(),
@@ -88,27 +95,55 @@ async function serveRequest(
       const message = 'the server could not find the requested resource'
       throw new StatusError(404, buildStatus(404, 'NotFound', message))
     }
-    // kubectl asks for server-side printing (as=Table) and would fall back to plain objects.
-    const table = negotiateTable(req.headers.accept, url.searchParams)
+    // kubectl asks for server-side printing (as=Table) and would fall back to plain objects;
+    // metadata-only clients ask for as=PartialObjectMetadata(List).
+    const shape = negotiateRepresentation(req.headers.accept, url.searchParams)
+    const internal = `*${route.resource.group === '' ? 'core' : route.resource.group.split('.')[0]}`
     if (verb === 'watch') {
-      await serveWatch(deps.context, { ...route, query: url.searchParams, fault, table }, req, res)
+      if (shape?.as === 'PartialObjectMetadataList') {
+        throw notAcceptable(
+          'you requested PartialObjectMetadataList, but the requested object is not a list (*metav1.WatchEvent)',
+        )
+      }
+      await serveWatch(
+        deps.context,
+        { ...route, query: url.searchParams, fault, representation: shape },
+        req,
+        res,
+      )
       return
     }
     if (verb === 'list') {
+      if (shape?.as === 'PartialObjectMetadata') {
+        throw notAcceptable(
+          `you requested PartialObjectMetadata, but the requested object is a list (${internal}.${route.resource.listKind})`,
+        )
+      }
       const list = await serveList(deps.context, { ...route, query: url.searchParams })
       const items = Array.isArray(list.items) ? list.items.map(asObject) : []
-      const body =
-        table === undefined
-          ? list
-          : buildTable(route.resource, table, items, asObject(list.metadata))
-      sendJson(res, 200, body)
+      if (shape?.as === 'Table') {
+        sendJson(res, 200, buildTable(route.resource, shape.table, items, asObject(list.metadata)))
+      } else if (shape?.as === 'PartialObjectMetadataList') {
+        sendJson(res, 200, asPartialObjectMetadataList(list, shape.apiVersion))
+      } else {
+        sendJson(res, 200, list)
+      }
       return
     }
+    if (verb === 'get' && shape?.as === 'PartialObjectMetadataList') {
+      throw notAcceptable(
+        `you requested PartialObjectMetadataList, but the requested object is not a list (${internal}.${route.resource.kind})`,
+      )
+    }
     const answer = await serveObject(deps.context, route, req)
-    if (verb === 'get' && table !== undefined) {
+    if (verb === 'get' && shape?.as === 'Table') {
       const object = asObject(answer.body)
       const rv = asObject(object.metadata).resourceVersion ?? ''
-      sendJson(res, 200, buildTable(route.resource, table, [object], { resourceVersion: rv }))
+      sendJson(res, 200, buildTable(route.resource, shape.table, [object], { resourceVersion: rv }))
+      return
+    }
+    if (verb === 'get' && shape?.as === 'PartialObjectMetadata') {
+      sendJson(res, 200, asPartialObjectMetadata(asObject(answer.body), shape.apiVersion))
       return
     }
     sendJson(res, answer.code, answer.body)

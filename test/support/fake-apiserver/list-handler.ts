@@ -4,7 +4,6 @@ import { decodeContinue, encodeContinue } from './continue-token.ts'
 import { buildObjectFilter } from './object-filter.ts'
 import { apiVersionOf, type ResourceDefinition } from './resource.ts'
 import { badRequest, expired, invalid } from './status.ts'
-import { objectKey } from './store.ts'
 
 /** The list request after routing. */
 export interface ListRequest {
@@ -58,33 +57,28 @@ export async function serveList(context: ServerContext, request: ListRequest): P
   }
 
   // An exact, compacted snapshot throws 410 Expired "too old resource version".
-  const objects =
-    snapshot === store.resourceVersion()
-      ? store.list(resource.id, namespace)
-      : store.listAt(resource.id, namespace, snapshot)
-  const remaining = objects
-    .filter((o) => start === '' || objectKey(resource.id, o) >= start)
-    .filter(filter)
-  const page = limit > 0 ? remaining.slice(0, limit) : remaining
+  const page = store.page(resource.id, namespace, {
+    resourceVersion: snapshot,
+    start,
+    limit,
+    filter,
+  })
   const metadata: JsonObject = { resourceVersion: String(snapshot) }
-  if (page.length < remaining.length) {
-    const last = page[page.length - 1]
-    if (last !== undefined) {
-      metadata.continue = encodeContinue({
-        resourceVersion: snapshot,
-        start: `${objectKey(resource.id, last)}\u0000`,
-      })
-    }
+  if (page.more && page.lastKey !== undefined) {
+    metadata.continue = encodeContinue({
+      resourceVersion: snapshot,
+      start: `${page.lastKey}\u0000`,
+    })
     // Only reported for unfiltered lists (etcd3 store).
     const selected = query.get('labelSelector') ?? query.get('fieldSelector') ?? ''
-    if (selected === '') metadata.remainingItemCount = remaining.length - page.length
+    if (selected === '') metadata.remainingItemCount = page.remaining
   }
   return {
     kind: resource.listKind,
     apiVersion: apiVersionOf(resource),
     metadata,
     // List items carry no kind/apiVersion on the wire; the list does.
-    items: page.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest),
+    items: page.items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest),
   }
 }
 

@@ -58,6 +58,7 @@ export class Registry {
     delete metadata.deletionTimestamp
     delete metadata.generation
     object.metadata = metadata
+    resource.prepareForCreate?.(object)
     const name = String(metadata.name ?? '')
     this.validate(resource, object, undefined)
     if (this.store.get(resource.id, namespace, name) !== undefined) {
@@ -106,6 +107,17 @@ export class Registry {
     // A no-op update keeps the resourceVersion and emits no watch event (etcd3 GuaranteedUpdate).
     if (JSON.stringify(sortKeys(object)) === JSON.stringify(sortKeys(current))) return current
     return this.store.replace(resource.id, object, current)
+  }
+
+  /** The status subresource's update, as the kubelet writes it: only `status` changes. */
+  updateStatus(
+    resource: ResourceDefinition,
+    namespace: string,
+    name: string,
+    status: JsonObject,
+  ): JsonObject {
+    const current = this.get(resource, namespace, name)
+    return this.store.replace(resource.id, { ...current, status: structuredClone(status) }, current)
   }
 
   /** PATCH: apply the patch to the stored object, then update (a patched resourceVersion is a precondition). */

@@ -13,6 +13,8 @@ export interface RequestRecord {
   /** Query parameters, decoded. */
   readonly query: Readonly<Record<string, string>>
   readonly userAgent: string | undefined
+  /** The Accept header (how the answer was asked to look). */
+  readonly accept: string | undefined
   /** Whether an Authorization header was present (its value is never kept). */
   readonly authorized: boolean
   /** The injected fault type that hit this request, if any. */

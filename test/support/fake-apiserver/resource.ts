@@ -1,5 +1,6 @@
 import type { JsonObject } from '../../../shared/json.ts'
 import { validateCoreEvent, validateEventsV1 } from './event-validation.ts'
+import { initialPodStatus, validatePod } from './pod-rules.ts'
 import { asObject } from './store.ts'
 
 /** A field error found by a resource's validation. */
@@ -22,6 +23,8 @@ export interface ResourceDefinition {
   /** Fields a fieldSelector may use (the apiserver rejects others with 400). */
   readonly fieldLabels: readonly string[]
   validate(object: JsonObject, previous: JsonObject | undefined): FieldIssue[]
+  /** Sets server-owned fields of a new object (the strategy's PrepareForCreate). */
+  prepareForCreate?(object: JsonObject): void
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -152,8 +155,24 @@ export const eventsV1: ResourceDefinition = {
   validate: (object) => [...validateName(object), ...validateEventsV1(object)],
 }
 
+/** core/v1 Pod: create, read, list (metadata only too) and delete; no status subresource. */
+export const pods: ResourceDefinition = {
+  id: 'pods',
+  group: '',
+  version: 'v1',
+  name: 'pods',
+  kind: 'Pod',
+  listKind: 'PodList',
+  shortNames: ['po'],
+  fieldLabels: ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'],
+  validate: (object) => [...validateName(object), ...validatePod(object)],
+  prepareForCreate: (object) => {
+    object.status = initialPodStatus(object)
+  },
+}
+
 /** Every resource the fake serves. */
-export const resources: readonly ResourceDefinition[] = [configMaps, coreEvents, eventsV1]
+export const resources: readonly ResourceDefinition[] = [configMaps, coreEvents, eventsV1, pods]
 
 /** `v1` or `group/version`, as in apiVersion. */
 export function apiVersionOf(resource: ResourceDefinition): string {

@@ -7,7 +7,8 @@ import { dispatch } from './dispatch.ts'
 import { type FaultHandle, FaultSet, type FaultSpec } from './faults.ts'
 import { Registry } from './registry.ts'
 import { type RequestFilter, RequestLog, type RequestRecord } from './request-log.ts'
-import { configMaps, coreEvents, eventsV1 } from './resource.ts'
+import { type PodInput, podObject } from './pod-input.ts'
+import { configMaps, coreEvents, eventsV1, pods } from './resource.ts'
 import { asObject, ObjectStore } from './store.ts'
 import { type WatchInfo, WatchSet } from './watch-set.ts'
 
@@ -49,6 +50,17 @@ export interface FakeApiServer {
   getConfigMap(namespace: string, name: string): JsonObject | undefined
   /** Current ConfigMaps, sorted by namespace/name. */
   listConfigMaps(namespace?: string): JsonObject[]
+  /** Creates a pod (status Pending, as the registry sets it); throws a StatusError on 409/422. */
+  createPod(input: PodInput): JsonObject
+  /**
+   * Creates many pods in process, each through the registry's checks, then sets their status
+   * phase as a kubelet would (default Running). Returns how many were created.
+   */
+  seedPods(inputs: Iterable<PodInput>, options?: { readonly phase?: string }): number
+  /** Deletes a pod; returns its last state. Throws a StatusError (404) when absent. */
+  deletePod(namespace: string, name: string): JsonObject
+  /** Current pods, sorted by namespace/name. */
+  listPods(namespace?: string): JsonObject[]
   /** Posted Events (core/v1 and events.k8s.io/v1), oldest first. */
   events(namespace?: string): JsonObject[]
   /** The newest resourceVersion. */
@@ -143,6 +155,24 @@ export async function startFakeApiServer(
       return update(namespace, input.name, input)
     },
     deleteConfigMap: (namespace, name) => registry.delete(configMaps, namespace, name),
+    createPod: (input) => registry.create(pods, input.namespace ?? 'default', podObject(input)),
+    seedPods: (inputs, { phase = 'Running' } = {}) => {
+      let count = 0
+      for (const input of inputs) {
+        const namespace = input.namespace ?? 'default'
+        const created = registry.create(pods, namespace, podObject(input))
+        if (phase !== 'Pending') {
+          registry.updateStatus(pods, namespace, input.name, {
+            ...asObject(created.status),
+            phase,
+          })
+        }
+        count += 1
+      }
+      return count
+    },
+    deletePod: (namespace, name) => registry.delete(pods, namespace, name),
+    listPods: (namespace) => store.list(pods.id, namespace),
     getConfigMap: get,
     listConfigMaps: (namespace) => store.list(configMaps.id, namespace),
     events: (namespace) =>

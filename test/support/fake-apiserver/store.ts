@@ -58,24 +58,62 @@ export class ObjectStore {
       .map(([, object]) => structuredClone(object))
   }
 
-  /** The objects as they were at `resourceVersion` (rebuilt from history); 410 if compacted. */
-  listAt(resource: string, namespace: string | undefined, resourceVersion: number): JsonObject[] {
+  /**
+   * One page of a collection as it was at `resourceVersion` (410 if compacted): the first
+   * `limit` objects (0: all) from the key `start` on that pass `filter`, in key order. Only the
+   * page is copied, so paging through many objects costs the page, not the collection.
+   */
+  page(
+    resource: string,
+    namespace: string | undefined,
+    options: {
+      readonly resourceVersion: number
+      readonly start: string
+      readonly limit: number
+      readonly filter: (object: JsonObject) => boolean
+    },
+  ): { items: JsonObject[]; lastKey: string | undefined; more: boolean; remaining: number } {
+    const state = this.stateAt(resource, namespace, options.resourceVersion)
+    const keys = [...state.keys()].filter((key) => key >= options.start).sort()
+    const items: JsonObject[] = []
+    let lastKey: string | undefined
+    let more = false
+    for (const key of keys) {
+      const object = state.get(key)
+      if (object === undefined || !options.filter(object)) continue
+      if (options.limit > 0 && items.length === options.limit) {
+        more = true
+        break
+      }
+      items.push(structuredClone(object))
+      lastKey = key
+    }
+    // Objects after this page, selectors aside (the etcd3 store counts keys, not matches).
+    return { items, lastKey, more, remaining: keys.length - items.length }
+  }
+
+  // The objects at `resourceVersion`, uncopied: current ones, with newer changes undone.
+  private stateAt(
+    resource: string,
+    namespace: string | undefined,
+    resourceVersion: number,
+  ): Map<string, JsonObject> {
     if (resourceVersion < this.compacted) {
       throw tooOldResourceVersion(resourceVersion, this.compacted)
     }
-    const state = new Map(this.list(resource, namespace).map((o) => [objectKey(resource, o), o]))
+    const prefix = namespace === undefined ? `${resource}/` : `${resource}/${namespace}/`
+    const state = new Map<string, JsonObject>()
+    for (const [key, object] of this.objects) if (key.startsWith(prefix)) state.set(key, object)
     for (let i = this.history.length - 1; i >= 0; i--) {
       const change = this.history[i]
       if (change === undefined || change.resourceVersion <= resourceVersion) break
       if (change.resource !== resource) continue
       const key = objectKey(resource, change.object)
-      if (!key.startsWith(namespace === undefined ? `${resource}/` : `${resource}/${namespace}/`)) {
-        continue
-      }
+      if (!key.startsWith(prefix)) continue
       if (change.type === 'ADDED' || change.previous === undefined) state.delete(key)
-      else state.set(key, structuredClone(change.previous))
+      else state.set(key, change.previous)
     }
-    return [...state.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, o]) => o)
+    return state
   }
 
   /** Changes after `resourceVersion`; throws 410 Expired when that point was compacted away. */

@@ -10,35 +10,12 @@ export interface TableRequest {
   readonly includeObject: string
 }
 
-/** The Table the client prefers, if its Accept header asks for one (first match wins, as in negotiation). */
-export function negotiateTable(
-  accept: string | undefined,
-  query: URLSearchParams,
-): TableRequest | undefined {
-  for (const range of (accept ?? '').split(',')) {
-    const params = new Map(
-      range
-        .split(';')
-        .slice(1)
-        .map((p) => p.trim().split('=') as [string, string]),
-    )
-    if (params.get('as') !== 'Table' || params.get('g') !== 'meta.k8s.io') continue
-    const version = params.get('v')
-    if (version !== 'v1' && version !== 'v1beta1') continue
-    return {
-      apiVersion: `meta.k8s.io/${version}`,
-      includeObject: query.get('includeObject') ?? 'Metadata',
-    }
-  }
-  return undefined
-}
-
-const column = (name: string, format = ''): JsonObject => ({
+const column = (name: string, format = '', priority = 0, type = 'string'): JsonObject => ({
   name,
-  type: 'string',
+  type,
   format,
   description: '',
-  priority: 0,
+  priority,
 })
 
 // Columns of the apiserver's printers (pkg/printers/internalversion) for ConfigMaps and core
@@ -49,6 +26,19 @@ function columnsOf(resource: ResourceDefinition): JsonObject[] {
       return [column('Name', 'name'), column('Data'), column('Age')]
     case 'events':
       return ['Last Seen', 'Type', 'Reason', 'Object', 'Message'].map((name) => column(name))
+    case 'pods':
+      // Priority 1 columns show with -o wide only.
+      return [
+        column('Name', 'name'),
+        column('Ready'),
+        column('Status'),
+        column('Restarts', '', 0, 'string'),
+        column('Age'),
+        column('IP', '', 1),
+        column('Node', '', 1),
+        column('Nominated Node', '', 1),
+        column('Readiness Gates', '', 1),
+      ]
     default:
       return [column('Name', 'name'), column('Age')]
   }
@@ -73,9 +63,39 @@ function cellsOf(resource: ResourceDefinition, object: JsonObject, now: number):
       const last = object.lastTimestamp ?? object.eventTime ?? metadata.creationTimestamp
       return [since(last), object.type ?? '', object.reason ?? '', target, object.message ?? '']
     }
+    case 'pods':
+      return podCells(object, name, age)
     default:
       return [name, age]
   }
+}
+
+// printPod: ready/total containers, the reason or phase, restarts, age, then the wide columns.
+function podCells(pod: JsonObject, name: JsonValue, age: string): JsonValue[] {
+  const spec = asObject(pod.spec)
+  const status = asObject(pod.status)
+  const containers = Array.isArray(spec.containers) ? spec.containers.length : 0
+  const statuses = Array.isArray(status.containerStatuses)
+    ? status.containerStatuses.map(asObject)
+    : []
+  const ready = statuses.filter((s) => s.ready === true).length
+  const restarts = statuses.reduce((sum, s) => sum + Number(s.restartCount ?? 0), 0)
+  const reason = asObject(pod.metadata).deletionTimestamp
+    ? 'Terminating'
+    : String(status.reason ?? status.phase ?? '')
+  const none = (value: JsonValue | undefined): JsonValue =>
+    typeof value === 'string' && value !== '' ? value : '<none>'
+  return [
+    name,
+    `${ready}/${containers}`,
+    reason,
+    String(restarts),
+    age,
+    none(status.podIP),
+    none(spec.nodeName),
+    none(status.nominatedNodeName),
+    '<none>',
+  ]
 }
 
 function rowObject(table: TableRequest, object: JsonObject): JsonObject | undefined {

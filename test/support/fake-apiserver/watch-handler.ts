@@ -6,7 +6,8 @@ import { buildObjectFilter } from './object-filter.ts'
 import { apiVersionOf, type ResourceDefinition } from './resource.ts'
 import { expired, invalid, StatusError } from './status.ts'
 import { asObject, type StoredChange } from './store.ts'
-import { buildTable, type TableRequest } from './table.ts'
+import { asPartialObjectMetadata, type Representation } from './representation.ts'
+import { buildTable } from './table.ts'
 import { convertChange, type WatchEvent, withKind } from './watch-event.ts'
 import type { OpenWatch } from './watch-set.ts'
 
@@ -17,8 +18,8 @@ export interface WatchRequest {
   readonly name: string | undefined
   readonly query: URLSearchParams
   readonly fault: FaultAction | undefined
-  /** Server-side printing requested through Accept (kubectl's default output). */
-  readonly table: TableRequest | undefined
+  /** Server-side printing (kubectl's default output) or metadata only, asked through Accept. */
+  readonly representation: Representation | undefined
 }
 
 /**
@@ -86,13 +87,17 @@ export async function serveWatch(
   // (kubectl prints the header once either way).
   let headers = true
   const present = (event: WatchEvent): WatchEvent => {
-    if (request.table === undefined || event.type === 'ERROR' || event.type === 'BOOKMARK') {
+    const shape = request.representation
+    if (shape === undefined || event.type === 'ERROR' || event.type === 'BOOKMARK') {
       return event
+    }
+    if (shape.as !== 'Table') {
+      return { type: event.type, object: asPartialObjectMetadata(event.object, shape.apiVersion) }
     }
     const rv = asObject(event.object.metadata).resourceVersion ?? ''
     const object = buildTable(
       resource,
-      request.table,
+      shape.table,
       [event.object],
       { resourceVersion: rv },
       headers,
