@@ -17,9 +17,26 @@ export interface IngestEntry {
   readonly source: ConfigSource
 }
 
+/**
+ * What the relay knows of its cluster, sent with each push and stored with the scope's revision.
+ * A push without it keeps what the scope holds; with it, each field present replaces the stored one.
+ */
+export interface ClusterFactsPush {
+  /** `--cluster-labels`: the cluster's labels, read by `${cluster.labels.<key>}` in configs. */
+  readonly labels?: Readonly<Record<string, string>>
+  /**
+   * Namespace name to the request its `{annotation namespace}/request` annotation gives pods
+   * that carry no request of their own (relay `--namespace-defaults`). Namespaces without the
+   * annotation are absent.
+   */
+  readonly namespaceDefaults?: Readonly<Record<string, string>>
+}
+
 /** Body of `PUT /v1/clusters/{cluster}/configs`: the full desired set of the scope. */
 export interface IngestRequest {
   readonly configs: readonly IngestEntry[]
+  /** Cluster scopes only: what the relay reports of its cluster (see `ClusterFactsPush`). */
+  readonly cluster?: ClusterFactsPush
 }
 
 /** The Worker's verdict on one entry, in request order. */
