@@ -1,4 +1,4 @@
-// Runs every `sh` block of README.md and docs/, so the docs cannot rot. A block marked
+// Runs every `sh` block of README.md, CONTRIBUTING.md and docs/, so the docs cannot rot. A block marked
 // `<!-- not-run: reason -->` needs a cluster, a Cloudflare account or a running Worker: it is
 // checked instead (known programs, files that exist, real `sidecar-injector` commands and flags).
 // A block marked `<!-- exit: N -->` must exit with N. Blocks of one file run in order in one
@@ -26,8 +26,9 @@ const PROGRAMS = new Set([
   'cat',
   'sed',
   'tr',
+  'git',
 ])
-const NPX_TOOLS = new Set(['sidecar-injector', 'wrangler'])
+const NPX_TOOLS = new Set(['sidecar-injector', 'wrangler', 'vitest'])
 const CLI_COMMANDS = [
   'validate',
   'preview',

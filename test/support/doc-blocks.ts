@@ -21,7 +21,7 @@ export function listDocs(root: string): string[] {
     .filter((name) => name.endsWith('.md'))
     .map((name) => join('docs', name))
     .sort()
-  return ['README.md', ...docs]
+  return ['README.md', 'CONTRIBUTING.md', ...docs]
 }
 
 /** The `sh` blocks of one Markdown text, with their markers (`<!-- not-run: … -->`, `<!-- exit: N -->`). */

@@ -48,16 +48,23 @@ describe('README', () => {
     expect(blocks.map((b) => b.code.trim())).toEqual(['npm ci && npm start', 'npm test'])
   })
 
+  it('sums up the benchmarks in a few lines and links the figures', () => {
+    const summary = readme.slice(
+      readme.indexOf('## Benchmarks'),
+      readme.indexOf('## Documentation'),
+    )
+    const prose = summary.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    expect(prose.length).toBeLessThanOrEqual(3)
+    expect(summary).toContain('](docs/benchmarks.md)')
+  })
+
   it('gives each benchmark figure with the npm script that repeats it', () => {
     const scripts = (
       JSON.parse(readDoc(repositoryRoot, 'package.json')) as { scripts: Record<string, string> }
     ).scripts
-    const benchmarks = readme.slice(
-      readme.indexOf('## Benchmarks'),
-      readme.indexOf('## Documentation'),
-    )
-    for (const script of ['bench', 'bench:worker', 'bench:relay']) {
-      expect(benchmarks).toContain(`(\`npm run ${script}\`)`)
+    const benchmarks = readDoc(repositoryRoot, 'docs/benchmarks.md')
+    for (const script of ['bench', 'bench:worker', 'bench:relay', 'bench:memory']) {
+      expect(benchmarks).toContain(`\`npm run ${script}\``)
       expect(scripts[script]).toMatch(/^node scripts\/bench-[a-z]+\.ts$/)
     }
     // Tables, not placeholders.
