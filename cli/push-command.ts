@@ -86,17 +86,28 @@ function pushSummary(cluster: string, response: IngestResponse): string {
     ? 'unchanged'
     : `${response.stored.length} stored, ${response.removed.length} removed`
   if (response.pinned) {
-    return `${counts}; revision ${response.revision}, recorded but not served: the scope is pinned by a rollback until \`sidecar-injector unpin --cluster ${cluster}\``
+    return `${counts}; revision ${response.revision}, recorded but not served: the scope is pinned by a rollback until \`sidecar-injector unpin --cluster ${cluster}\`; ${kvCost(response.kvOps)}`
   }
   // KV takes one write a second to a scope: the scope's object publishes a quick second push
   // a moment later.
   const pending = response.published ? '' : ', served within seconds'
-  return `${counts}; revision ${response.revision}${pending}`
+  return `${counts}; revision ${response.revision}${pending}; ${kvCost(response.kvOps)}`
+}
+
+/** What the push cost in Workers KV operations, as the Worker counted them. */
+function kvCost(kvOps: IngestResponse['kvOps']): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  return `KV ${plural(kvOps.reads, 'read')}, ${plural(kvOps.writes, 'write')}`
 }
 
 function formatResult(result: IngestResult, labels: readonly string[]): string {
   const label = labels[result.index] ?? `entry ${result.index}`
-  if (result.status === 'accepted') return `accepted  ${result.ref}  ${label}`
+  if (result.status === 'accepted') {
+    const notes = (result.notes ?? []).map(
+      (n) => `\n  note: ${n.path === '' ? n.message : `${n.path}: ${n.message}`}`,
+    )
+    return `accepted  ${result.ref}  ${label}${notes.join('')}`
+  }
   const issues = result.issues
     .map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`))
     .join('; ')

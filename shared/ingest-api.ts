@@ -47,6 +47,8 @@ export type IngestResult =
       readonly ref: string
       readonly hash: string
       readonly source: ConfigSource
+      /** Findings that did not refuse the config, such as a tumblr scalar read as a string. */
+      readonly notes?: readonly ConfigIssue[]
     }
   | {
       readonly index: number

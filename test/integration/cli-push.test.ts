@@ -64,7 +64,7 @@ describe('push against a real Worker', () => {
       'accepted  logger:v1  examples/configs/logger.yaml\n' +
         'accepted  base:v1  examples/configs/shared/base.yaml\n' +
         'accepted  metrics:v1  examples/configs/shared/metrics.yaml\n' +
-        'staging: 3 stored, 0 removed; revision 1\n',
+        'staging: 3 stored, 0 removed; revision 1; KV 0 reads, 1 write\n',
     )
     const list = await stored()
     expect(list.configs.map((c) => c.ref).sort()).toEqual(['base:v1', 'logger:v1', 'metrics:v1'])
@@ -136,7 +136,9 @@ describe('push against a real Worker', () => {
   it('the same set again is reported unchanged', async () => {
     const run = await push(['--token-file', tokenFile, 'examples/configs/'])
     expect(run.code).toBe(0)
-    expect(run.stdout.split('\n').at(-2)).toBe('staging: unchanged; revision 1')
+    expect(run.stdout.split('\n').at(-2)).toBe(
+      'staging: unchanged; revision 1; KV 0 reads, 0 writes',
+    )
   })
 
   it('takes the token from INJECTOR_SYNC_TOKEN and removes configs left out of the set', async () => {
@@ -150,7 +152,7 @@ describe('push against a real Worker', () => {
         '^accepted  base:v1  examples/configs/shared/base\\.yaml\n' +
           'accepted  logger:v1  examples/configs/logger\\.yaml\n' +
           'removed   metrics:v1\n' +
-          'staging: 2 stored, 1 removed; revision 2(, served within seconds)?\n$',
+          'staging: 2 stored, 1 removed; revision 2(; KV 0 reads, 1 write|, served within seconds; KV 0 reads, 0 writes)\n$',
       ),
     )
     expect((await stored()).configs.map((c) => c.ref).sort()).toEqual(['base:v1', 'logger:v1'])
@@ -194,8 +196,19 @@ describe('push against a real Worker', () => {
     const cleared = await push(['--token-file', tokenFile, '--allow-empty', empty])
     expect(cleared.code).toBe(0)
     expect(cleared.stdout).toMatch(
-      /^removed {3}base:v1\nstaging: 0 stored, 1 removed; revision 4(, served within seconds)?\n$/,
+      /^removed {3}base:v1\nstaging: 0 stored, 1 removed; revision 4(; KV 0 reads, 1 write|, served within seconds; KV 0 reads, 0 writes)\n$/,
     )
+  })
+
+  it('prints the notes of an accepted config under it', async () => {
+    const file = join(scratch, 'port.yaml')
+    writeFileSync(file, 'name: port\nenv: [{name: PORT, value: 9090}]\n')
+    const run = await push(['--token-file', tokenFile, 'examples/configs/shared/base.yaml', file])
+    expect(run.code).toBe(0)
+    expect(run.stdout.split('\n').slice(1, 3)).toEqual([
+      `accepted  port:latest  ${file}`,
+      '  note: env[0].value: number read as the string "9090", as tumblr did; quote the value to keep it as written',
+    ])
   })
 
   it.each([

@@ -65,6 +65,21 @@ describe('PUT /v1/clusters/{cluster}/configs', () => {
     })
   })
 
+  it('passes on the notes of an accepted config, and none for a config without any', async () => {
+    const { app } = testApp()
+    const res = await pushConfigs(app, 'alpha', [
+      'name: port\nenv: [{name: PORT, value: 9090}]\n',
+      configText('logger:v1'),
+    ])
+    const body = (await res.json()) as IngestResponse
+    expect(body.results[0]).toMatchObject({
+      status: 'accepted',
+      ref: 'port:latest',
+      notes: [{ path: 'env[0].value', message: expect.stringContaining('"9090"') }],
+    })
+    expect(body.results[1]).not.toHaveProperty('notes')
+  })
+
   it('writes nothing when the same set comes again, even with a new resourceVersion', async () => {
     let clock = 1_700_000_000_000
     const { app } = testApp({ now: () => clock })

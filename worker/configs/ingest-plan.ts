@@ -50,7 +50,8 @@ export async function planIngest(options: IngestPlanOptions): Promise<IngestPlan
       ...(inherits === undefined ? {} : { inherits: formatSidecarRef(inherits) }),
       source: entry.source,
     })
-    return { index, status: 'accepted', ref: verdict.ref, hash, source: entry.source }
+    const notes = verdict.notes.length === 0 ? {} : { notes: verdict.notes }
+    return { index, status: 'accepted', ref: verdict.ref, hash, source: entry.source, ...notes }
   })
   const entries = accepted.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
   return { results, entries }
