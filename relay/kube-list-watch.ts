@@ -14,7 +14,10 @@ export interface CollectionSpec<T> {
 }
 
 /** List + watch of one collection over the relay's API server transport. */
-export function createListWatch<T>(transport: KubeTransport, spec: CollectionSpec<T>): ListWatch<T> {
+export function createListWatch<T>(
+  transport: KubeTransport,
+  spec: CollectionSpec<T>,
+): ListWatch<T> {
   return {
     list: async () => {
       const list = (await transport.request({
@@ -91,7 +94,10 @@ export function createListWatch<T>(transport: KubeTransport, spec: CollectionSpe
   }
 }
 
-function parseWatchLine<T>(line: string, decode: (object: unknown) => T): WatchEvent<T> | undefined {
+function parseWatchLine<T>(
+  line: string,
+  decode: (object: unknown) => T,
+): WatchEvent<T> | undefined {
   if (line.trim() === '') return undefined
   try {
     const parsed = JSON.parse(line) as { type?: unknown; object?: unknown }

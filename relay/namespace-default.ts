@@ -14,7 +14,9 @@ export interface NamespaceRecord {
 /** Checks an annotation's request text as a pod's own would be read: `name[:version][,...]`. */
 export function checkNamespaceRequest(
   text: string,
-): { readonly ok: true; readonly request: string } | { readonly ok: false; readonly message: string } {
+):
+  | { readonly ok: true; readonly request: string }
+  | { readonly ok: false; readonly message: string } {
   const request = text.trim()
   const parts = request.split(',')
   if (parts.length > MAX_REQUESTED_CONFIGS) {
@@ -38,7 +40,9 @@ export function readNamespaceRecord(object: unknown, requestKey: string): Namesp
   const metadata = objectAt(object, 'metadata')
   const name = typeof metadata.name === 'string' ? metadata.name : ''
   const resourceVersion =
-    typeof metadata.resourceVersion === 'string' ? { resourceVersion: metadata.resourceVersion } : {}
+    typeof metadata.resourceVersion === 'string'
+      ? { resourceVersion: metadata.resourceVersion }
+      : {}
   const annotations = objectAt(metadata, 'annotations')
   // An own property only: an annotation map is untrusted input.
   const text = Object.hasOwn(annotations, requestKey) ? annotations[requestKey] : undefined
@@ -62,7 +66,8 @@ export function collectNamespaceDefaults(
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> {
-  const parent = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  const parent =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
   const child = Object.hasOwn(parent, key) ? parent[key] : undefined
   return typeof child === 'object' && child !== null && !Array.isArray(child)
     ? (child as Record<string, unknown>)

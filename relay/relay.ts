@@ -195,7 +195,10 @@ export function startRelay(deps: RelayDeps): Relay {
     switch (notice.kind) {
       case 'listed':
         if (resource === 'ConfigMaps') {
-          logger.info({ namespace: notice.namespace, configMaps: notice.count }, 'configmaps listed')
+          logger.info(
+            { namespace: notice.namespace, configMaps: notice.count },
+            'configmaps listed',
+          )
         } else {
           logger.info({ namespaceDefaults: notice.count }, 'namespaces listed')
         }

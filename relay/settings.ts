@@ -193,7 +193,7 @@ const FLAGS = {
     flag: 'cluster-labels',
     env: 'RELAY_CLUSTER_LABELS',
     description:
-      "this cluster's labels k=v[,k2=v2], sent with every push; configs read them as ${cluster.labels.<key>}",
+      "this cluster's labels k=v[,k2=v2], sent with every push; configs read them as cluster.labels.<key>",
   },
   namespaceDefaults: {
     flag: 'namespace-defaults',
