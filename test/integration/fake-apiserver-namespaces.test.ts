@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -142,6 +142,31 @@ describe('namespaces through kubectl', () => {
     })
     return stdout
   }
+
+  it('streams namespace changes to kubectl get namespaces --watch-only', async () => {
+    api.createNamespace({ name: 'shop' })
+    const base = ['--kubeconfig', kubeconfig.path, '--cache-dir', cacheDir]
+    const child = spawn('kubectl', [...base, 'get', 'namespaces', '--watch-only', '-o', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    try {
+      await api.waitForWatches(1, { resource: 'namespaces' })
+      await kubectl('annotate', 'namespace', 'shop', `${KEY}=logger:v1`)
+      const deadline = Date.now() + 20_000
+      while (!output.includes('logger:v1')) {
+        if (Date.now() > deadline) throw new Error(`no annotated namespace in: ${output}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(output).toContain('"kind": "Namespace"')
+      expect(output).toContain(`"${KEY}": "logger:v1"`)
+    } finally {
+      child.kill('SIGTERM')
+    }
+  })
 
   it('creates (protobuf body), gets, annotates, labels, un-annotates and deletes a namespace', async () => {
     expect(await kubectl('create', 'namespace', 'shop')).toMatch(/namespace\/shop created/)
