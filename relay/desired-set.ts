@@ -1,6 +1,6 @@
 import { checkConfigSet } from '../shared/config-set.ts'
 import { CONFIG_MAX_BYTES_CEILING } from '../shared/parse-limits.ts'
-import type { IngestEntry } from '../shared/ingest-api.ts'
+import type { ClusterFactsPush, IngestEntry } from '../shared/ingest-api.ts'
 import type { ConfigIssue } from '../shared/types.ts'
 
 /** The parts of a watched ConfigMap the relay needs. */
@@ -26,6 +26,8 @@ export interface DesiredSet {
   /** Valid configs, ordered by namespace, ConfigMap name and key, so equal sets are equal bodies. */
   readonly entries: readonly IngestEntry[]
   readonly invalid: readonly InvalidConfig[]
+  /** What the relay reports of its cluster with the set; absent: the scope keeps what it holds. */
+  readonly cluster?: ClusterFactsPush
 }
 
 /**

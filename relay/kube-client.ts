@@ -1,18 +1,15 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { CoreV1Event, V1ConfigMap, V1ConfigMapList } from '@kubernetes/client-node'
+import type { CoreV1Event, V1ConfigMap } from '@kubernetes/client-node'
 // A deep import: the package root loads every generated API class; the relay uses none of them.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js'
-import type { ConfigMapClient, ConfigMapWatchEvent, WatchEnd } from './configmap-client.ts'
+import type { ConfigMapClient } from './configmap-client.ts'
 import type { ConfigMapRecord } from './desired-set.ts'
-import {
-  describeAnswer,
-  KubeApiError,
-  type KubeRequester,
-  type KubeTransport,
-  readText,
-} from './kube-request.ts'
+import { createListWatch } from './kube-list-watch.ts'
+import type { KubeRequester, KubeTransport } from './kube-request.ts'
+import { type NamespaceRecord, readNamespaceRecord } from './namespace-default.ts'
+import type { ListWatch } from './reflector.ts'
 
 /** Where the API server is, as the flags say. */
 export interface KubeTarget {
@@ -77,83 +74,20 @@ export function createConfigMapClient(
   transport: KubeTransport,
   options: ConfigMapClientOptions,
 ): ConfigMapClient {
-  const pathOf = (namespace: string | undefined): string =>
-    namespace === undefined
-      ? '/api/v1/configmaps'
-      : `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`
+  const collection = (namespace: string | undefined, labelSelector: string) =>
+    createListWatch(transport, {
+      path:
+        namespace === undefined
+          ? '/api/v1/configmaps'
+          : `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
+      query: { labelSelector },
+      decode: (object) => toRecord(object as V1ConfigMap),
+      listTimeoutMs: options.listTimeoutMs,
+    })
   return {
-    list: async (namespace, labelSelector) => {
-      const list = (await transport.request({
-        path: pathOf(namespace),
-        query: { labelSelector },
-        timeoutMs: options.listTimeoutMs,
-      })) as V1ConfigMapList
-      return {
-        items: (list.items ?? []).map(toRecord),
-        resourceVersion: list.metadata?.resourceVersion ?? '',
-      }
-    },
-    watch: async (namespace, labelSelector, resourceVersion, onEvent, onEnd) => {
-      // A server-side timeout spread over 5-10 min, as client-go's reflector does.
-      const timeoutSeconds = String(300 + Math.floor(Math.random() * 300))
-      const controller = new AbortController()
-      let ended = false
-      const end = (result: WatchEnd): void => {
-        if (ended) return
-        ended = true
-        controller.abort()
-        onEnd(result)
-      }
-      const handle = {
-        abort: () => {
-          ended = true
-          controller.abort()
-        },
-      }
-      let res: Awaited<ReturnType<KubeTransport['open']>>
-      try {
-        res = await transport.open({
-          path: pathOf(namespace),
-          query: {
-            watch: 'true',
-            labelSelector,
-            resourceVersion,
-            allowWatchBookmarks: 'true',
-            timeoutSeconds,
-          },
-          headersTimeoutMs: options.listTimeoutMs,
-          signal: controller.signal,
-        })
-      } catch (error) {
-        end({ error: { message: describeError(error), status: statusOf(error) } })
-        return handle
-      }
-      const status = res.statusCode ?? 0
-      if (status !== 200) {
-        readText(res).then(
-          (text) => end({ error: { message: describeAnswer(status, text), status } }),
-          () => end({ error: { message: `HTTP ${status}`, status } }),
-        )
-        return handle
-      }
-      // One JSON event per line (API concepts, "Efficient detection of changes"); a line that
-      // does not parse is skipped, as client-go's decoder would fail only that event.
-      let partial = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n')
-        partial = lines.pop() ?? ''
-        for (const line of lines) {
-          if (ended) return
-          const event = parseWatchLine(line)
-          if (event !== undefined) onEvent(event)
-        }
-      })
-      res.once('end', () => end({}))
-      res.once('error', (error) => end({ error: { message: describeError(error) } }))
-      res.once('close', () => end(res.complete ? {} : { error: { message: 'watch stream cut' } }))
-      return handle
-    },
+    list: (namespace, labelSelector) => collection(namespace, labelSelector).list(),
+    watch: (namespace, labelSelector, resourceVersion, onEvent, onEnd) =>
+      collection(namespace, labelSelector).watch(resourceVersion, onEvent, onEnd),
   }
 }
 
@@ -167,16 +101,6 @@ export function createEventPoster(request: KubeRequester): (event: CoreV1Event) 
       body: event,
       timeoutMs: 10_000,
     })
-  }
-}
-
-function parseWatchLine(line: string): ConfigMapWatchEvent | undefined {
-  if (line.trim() === '') return undefined
-  try {
-    const parsed = JSON.parse(line) as { type?: unknown; object?: unknown }
-    return toWatchEvent(String(parsed.type), parsed.object)
-  } catch {
-    return undefined
   }
 }
 
@@ -197,30 +121,14 @@ function toRecord(object: V1ConfigMap): ConfigMapRecord {
   }
 }
 
-function toWatchEvent(type: string, object: unknown): ConfigMapWatchEvent | undefined {
-  const value = (typeof object === 'object' && object !== null ? object : {}) as {
-    metadata?: { resourceVersion?: string }
-    code?: number
-    message?: string
-  }
-  switch (type) {
-    case 'ADDED':
-    case 'MODIFIED':
-    case 'DELETED':
-      return { type, object: toRecord(value as V1ConfigMap) }
-    case 'BOOKMARK':
-      return { type, resourceVersion: value.metadata?.resourceVersion ?? '' }
-    case 'ERROR':
-      return { type, code: value.code, message: value.message ?? 'unknown watch error' }
-    default:
-      return undefined
-  }
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof KubeApiError ? error.status : undefined
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** Namespaces, cluster-wide (RBAC: get, list and watch on `namespaces`), read into records. */
+export function createNamespaceListWatch(
+  transport: KubeTransport,
+  options: ConfigMapClientOptions & { readonly requestKey: string },
+): ListWatch<NamespaceRecord> {
+  return createListWatch(transport, {
+    path: '/api/v1/namespaces',
+    decode: (object) => readNamespaceRecord(object, options.requestKey),
+    listTimeoutMs: options.listTimeoutMs,
+  })
 }

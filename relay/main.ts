@@ -6,6 +6,7 @@ import { createFleetSink } from './fleet-sink.ts'
 import {
   createConfigMapClient,
   createEventPoster,
+  createNamespaceListWatch,
   defaultKubeconfigExists,
   loadKubeConfig,
 } from './kube-client.ts'
@@ -87,15 +88,24 @@ async function main(): Promise<void> {
     userAgent: `sidecar-injector-relay/${relayVersion}`,
   })
   const workerTarget = { workerUrl: settings.workerUrl, token: () => token.current() }
+  const instance = process.env.HOSTNAME ?? hostname()
   const relay = startRelay({
     settings,
     source: createConfigMapClient(kube, { listTimeoutMs: 30_000 }),
-    sink: createWorkerSink({ ...workerTarget, scope: settings.scope }),
+    ...(settings.namespaceDefaults
+      ? {
+          namespaces: createNamespaceListWatch(kube, {
+            listTimeoutMs: 30_000,
+            requestKey: `${settings.annotationNamespace}/request`,
+          }),
+        }
+      : {}),
+    sink: createWorkerSink({ ...workerTarget, scope: settings.scope, instance }),
     postEvent: createEventPoster(kube.request),
     random: Math.random,
     logger,
     metrics,
-    instance: process.env.HOSTNAME ?? hostname(),
+    instance,
     fleet: {
       // The sync token is the scope's: a relay feeding `shared` reports under `shared`.
       sink: createFleetSink({ ...workerTarget, cluster: settings.scope }),

@@ -37,7 +37,7 @@ export function createRelayMetrics(): RelayMetrics {
   configs.set({ state: 'invalid' }, 0)
   const watchRestarts = new Counter({
     name: 'relay_watch_restarts_total',
-    help: 'ConfigMap watches restarted after an error, a 410 Gone or the idle watchdog.',
+    help: 'ConfigMap and namespace watches restarted after an error, a 410 Gone or the idle watchdog.',
     registers: [registry],
   })
   const lastSuccessfulPush = new Gauge({

@@ -141,7 +141,11 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     }
     const forced = requested || owedForce
     owedForce = false
-    const body = JSON.stringify(set.entries)
+    const request: IngestRequest = {
+      configs: set.entries,
+      ...(set.cluster === undefined ? {} : { cluster: set.cluster }),
+    }
+    const body = JSON.stringify(request)
     if (!forced && failures === 0 && body === lastBody) {
       earliestChange = undefined
       return
@@ -154,7 +158,7 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     const started = Date.now()
     let outcome: PushOutcome
     try {
-      outcome = await options.sink.push({ configs: set.entries }, controller.signal)
+      outcome = await options.sink.push(request, controller.signal)
     } catch (error) {
       outcome = { kind: 'error', message: error instanceof Error ? error.message : String(error) }
     }

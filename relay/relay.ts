@@ -1,5 +1,5 @@
 import type { CoreV1Event } from '@kubernetes/client-node'
-import type { IngestResponse } from '../shared/ingest-api.ts'
+import type { ClusterFactsPush, IngestResponse } from '../shared/ingest-api.ts'
 import { formatLabelSelector } from '../shared/label-selector.ts'
 import type { ConfigMapClient } from './configmap-client.ts'
 import { createConfigMapSource, type SourceNotice } from './configmap-source.ts'
@@ -14,13 +14,18 @@ import { createEventReporter, formatProblem } from './event-reporter.ts'
 import { type FleetDeps, startFleetReporting } from './fleet-reporting.ts'
 import type { RelayLogger } from './logger.ts'
 import type { RelayMetrics } from './metrics.ts'
+import type { NamespaceRecord } from './namespace-default.ts'
+import { createNamespaceSource } from './namespace-source.ts'
 import { createPushLoop, type PushReport, type PushSink } from './push-loop.ts'
+import type { ListWatch } from './reflector.ts'
 import type { RelaySettings } from './settings.ts'
 
 /** Everything the relay talks to, passed in so tests can swap any of it. */
 export interface RelayDeps {
   readonly settings: RelaySettings
   readonly source: ConfigMapClient
+  /** Namespaces cluster-wide; read only with `settings.namespaceDefaults`. */
+  readonly namespaces?: ListWatch<NamespaceRecord>
   readonly sink: PushSink
   readonly postEvent: (event: CoreV1Event) => Promise<void>
   readonly random: () => number
@@ -71,8 +76,31 @@ export function startRelay(deps: RelayDeps): Relay {
       earliestChange = Math.min(at, earliestChange ?? at)
       debouncer.trigger()
     },
-    onNotice: (notice) => logNotice(notice),
+    onNotice: (notice) => logNotice(notice, 'ConfigMaps'),
   })
+
+  // Namespace defaults take the ConfigMaps' path: the same debouncer and push loop.
+  if (settings.namespaceDefaults && deps.namespaces === undefined) {
+    throw new Error('--namespace-defaults is on but no namespace list-watch was given')
+  }
+  let namespaceVersion = 0
+  const namespaces =
+    settings.namespaceDefaults && deps.namespaces !== undefined
+      ? createNamespaceSource({
+          listWatch: deps.namespaces,
+          random: deps.random,
+          idleTimeoutMs: settings.watchIdleTimeoutMs,
+          backoffMaxMs: settings.backoffMaxMs,
+          onChange: (at) => {
+            namespaceVersion += 1
+            earliestChange = Math.min(at, earliestChange ?? at)
+            debouncer.trigger()
+          },
+          onNotice: (notice) => logNotice(notice, 'namespaces'),
+          onInvalid: (namespace, problem) =>
+            logger.warn({ namespace, problem }, 'namespace default ignored: invalid request'),
+        })
+      : undefined
 
   // The Worker's last rejections still count as invalid while their keys are in the set, so
   // the gauges do not flip between the relay's own view and the Worker's after every change.
@@ -96,6 +124,26 @@ export function startRelay(deps: RelayDeps): Relay {
     fleet.changed()
   }
 
+  // Namespace defaults are sent only while the namespace watch is in sync: a push without them
+  // keeps what the Worker holds, where an empty map from a failed list would drop them all.
+  let facts: { version: number; synced: boolean; cluster: ClusterFactsPush | undefined } | undefined
+  const clusterFacts = (): ClusterFactsPush | undefined => {
+    const synced = namespaces?.synced() ?? false
+    if (facts?.version !== namespaceVersion || facts.synced !== synced) {
+      const labels = settings.clusterLabels
+      const cluster: ClusterFactsPush = {
+        ...(labels === undefined ? {} : { labels }),
+        ...(namespaces !== undefined && synced ? { namespaceDefaults: namespaces.defaults() } : {}),
+      }
+      facts = {
+        version: namespaceVersion,
+        synced,
+        cluster: Object.keys(cluster).length === 0 ? undefined : cluster,
+      }
+    }
+    return facts.cluster
+  }
+
   const currentSet = (): DesiredSet | undefined => {
     if (!source.synced()) return undefined
     if (cached?.version !== version) {
@@ -105,7 +153,8 @@ export function startRelay(deps: RelayDeps): Relay {
       reporter.report('relay', set.invalid)
       publishCounts(set)
     }
-    return cached.set
+    const cluster = clusterFacts()
+    return cluster === undefined ? cached.set : { ...cached.set, cluster }
   }
 
   const pushLoop = createPushLoop({
@@ -141,18 +190,31 @@ export function startRelay(deps: RelayDeps): Relay {
 
   // Set by a failed list or watch; the next successful list is a reconnect.
   let apiTrouble = false
-  const logNotice = (notice: SourceNotice): void => {
+  const logNotice = (notice: SourceNotice, resource: 'ConfigMaps' | 'namespaces'): void => {
+    const where = resource === 'ConfigMaps' ? ` (namespace ${notice.namespace})` : ''
     switch (notice.kind) {
       case 'listed':
-        logger.info({ namespace: notice.namespace, configMaps: notice.count }, 'configmaps listed')
+        if (resource === 'ConfigMaps') {
+          logger.info(
+            { namespace: notice.namespace, configMaps: notice.count },
+            'configmaps listed',
+          )
+        } else {
+          logger.info({ namespaceDefaults: notice.count }, 'namespaces listed')
+        }
         if (apiTrouble) fleet.reconnected()
         apiTrouble = false
         return
       case 'list failed':
         apiTrouble = true
-        fleet.error(`listing ConfigMaps (namespace ${notice.namespace}) failed: ${notice.message}`)
+        fleet.error(`listing ${resource}${where} failed: ${notice.message}`)
         logger.warn(
-          { namespace: notice.namespace, error: notice.message, retryInMs: notice.retryInMs },
+          {
+            resource,
+            namespace: notice.namespace,
+            error: notice.message,
+            retryInMs: notice.retryInMs,
+          },
           'list failed',
         )
         return
@@ -162,11 +224,12 @@ export function startRelay(deps: RelayDeps): Relay {
         if (notice.reason !== 'expired') {
           apiTrouble = true
           fleet.error(
-            `ConfigMap watch (namespace ${notice.namespace}) restarted (${notice.reason}): ${notice.message}`,
+            `${resource === 'ConfigMaps' ? 'ConfigMap' : 'namespace'} watch${where} restarted (${notice.reason}): ${notice.message}`,
           )
         }
         logger.warn(
           {
+            resource,
             namespace: notice.namespace,
             reason: notice.reason,
             error: notice.message,
@@ -226,10 +289,13 @@ export function startRelay(deps: RelayDeps): Relay {
       namespaces: settings.namespaces.all ? '*' : settings.namespaces.names.join(','),
       labelSelector: formatLabelSelector(settings.labels),
       workerUrl: settings.workerUrl,
+      clusterLabels: settings.clusterLabels,
+      namespaceDefaults: settings.namespaceDefaults,
     },
     'relay started',
   )
   source.start()
+  namespaces?.start()
   fleet.start()
 
   return {
@@ -245,6 +311,7 @@ export function startRelay(deps: RelayDeps): Relay {
     stop: async (graceMs) => {
       stopping = true
       source.stop()
+      namespaces?.stop()
       fleet.stop()
       debouncer.cancel()
       await pushLoop.stop(graceMs)

@@ -2,7 +2,11 @@ import { Command, CommanderError } from 'commander'
 import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
 import { isDnsSubdomain } from '../shared/dns-name.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
-import { DEFAULT_CONFIGMAP_LABELS, mergeLabelSelectors } from '../shared/label-selector.ts'
+import {
+  DEFAULT_CONFIGMAP_LABELS,
+  mergeLabelSelectors,
+  parseLabelSelector,
+} from '../shared/label-selector.ts'
 import { isLoopbackHost } from '../shared/loopback-host.ts'
 import { parseDuration } from './duration.ts'
 
@@ -38,6 +42,10 @@ export interface RelaySettings {
   readonly reportPodsPageSize: number
   /** The Worker's annotation namespace: the stamp read is `{it}/injected`. */
   readonly annotationNamespace: string
+  /** `--cluster-labels`: sent as `cluster.labels` with every push; undefined when not given. */
+  readonly clusterLabels?: Readonly<Record<string, string>> | undefined
+  /** `--namespace-defaults`: watch namespaces and push their `{annotation namespace}/request`. */
+  readonly namespaceDefaults: boolean
 }
 
 /** A bad or missing setting; the message names the flag and its environment variable. */
@@ -181,6 +189,20 @@ const FLAGS = {
     description: "the Worker's INJECTOR_ANNOTATION_NAMESPACE: stamps are read from {it}/injected",
     fallback: DEFAULT_INJECTION_SETTINGS.annotationNamespace,
   },
+  clusterLabels: {
+    flag: 'cluster-labels',
+    env: 'RELAY_CLUSTER_LABELS',
+    description:
+      "this cluster's labels k=v[,k2=v2], sent with every push; configs read them as cluster.labels.<key>",
+  },
+  namespaceDefaults: {
+    flag: 'namespace-defaults',
+    env: 'RELAY_NAMESPACE_DEFAULTS',
+    description:
+      'watch namespaces and send each {annotation namespace}/request annotation as the default of its pods (needs get, list and watch on namespaces)',
+    fallback: 'false',
+    boolean: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 type FlagName = keyof typeof FLAGS
@@ -307,6 +329,22 @@ export function readRelaySettings(
       `"${annotationNamespace}" is not a DNS subdomain (lowercase letters, digits, "-" and ".")`,
     )
   }
+  const clusterLabels = readClusterLabels(raw('clusterLabels'), (problem) =>
+    fail('clusterLabels', problem),
+  )
+  const namespaceDefaults = switchValue('namespaceDefaults')
+  // Cluster facts belong to one cluster's scope; the shared scope has none.
+  if (scopeText === SHARED_SCOPE) {
+    if (clusterLabels !== undefined) {
+      fail('clusterLabels', `not with --scope ${SHARED_SCOPE}: labels describe one cluster`)
+    }
+    if (namespaceDefaults) {
+      fail(
+        'namespaceDefaults',
+        `not with --scope ${SHARED_SCOPE}: namespaces belong to one cluster; send them from a relay of the cluster's own scope`,
+      )
+    }
+  }
   const debounceMs = duration('debounce', 0)
   const debounceMaxMs = duration('debounceMax', 0)
   if (debounceMaxMs < debounceMs) fail('debounceMax', 'must not be shorter than --debounce')
@@ -331,7 +369,23 @@ export function readRelaySettings(
     reportPodsIntervalMs: duration('reportPodsInterval', 1000),
     reportPodsPageSize: pageSize,
     annotationNamespace,
+    ...(clusterLabels === undefined ? {} : { clusterLabels }),
+    namespaceDefaults,
   }
+}
+
+/** `k=v[,k2=v2]` with Kubernetes label syntax; a key given twice is refused. */
+function readClusterLabels(
+  text: string | undefined,
+  fail: (problem: string) => never,
+): Readonly<Record<string, string>> | undefined {
+  if (text === undefined) return undefined
+  const parsed = parseLabelSelector(text)
+  if (!parsed.ok) return fail(parsed.message)
+  const keys = text.split(',').map((pair) => pair.slice(0, pair.indexOf('=')).trim())
+  const twice = keys.find((key, index) => keys.indexOf(key) !== index)
+  if (twice !== undefined) return fail(`label "${twice}" is given twice`)
+  return parsed.labels
 }
 
 function readNamespaces(

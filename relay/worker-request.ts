@@ -30,7 +30,12 @@ export async function putToWorker(
   target: WorkerTarget,
   path: string,
   body: unknown,
-  options: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+  options: {
+    readonly timeoutMs: number
+    readonly signal?: AbortSignal
+    /** Extra request headers (never the authorization). */
+    readonly headers?: Readonly<Record<string, string>>
+  },
 ): Promise<WorkerAnswer> {
   const doFetch = target.fetch ?? httpPut
   const timeout = AbortSignal.timeout(options.timeoutMs)
@@ -38,6 +43,7 @@ export async function putToWorker(
     const res = await doFetch(`${target.workerUrl}${path}`, {
       method: 'PUT',
       headers: {
+        ...options.headers,
         authorization: `Bearer ${target.token()}`,
         'content-type': 'application/json',
       },

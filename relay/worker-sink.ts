@@ -5,6 +5,8 @@ import { describeWorkerAnswer, putToWorker, type WorkerTarget } from './worker-r
 export interface WorkerSinkOptions extends WorkerTarget {
   /** Scope written: the cluster name, or `shared`. */
   readonly scope: string
+  /** This relay's pod name, sent as `x-relay-instance` and recorded with each revision. */
+  readonly instance?: string
   /** Per-request timeout; grows with the size of the set. */
   readonly timeoutMs?: (request: IngestRequest) => number
 }
@@ -13,15 +15,27 @@ export interface WorkerSinkOptions extends WorkerTarget {
 const defaultTimeout = (request: IngestRequest): number =>
   Math.min(30_000, 4000 + 10 * request.configs.length)
 
+/** The header a relay names itself in (the Worker's RELAY_INSTANCE_HEADER). */
+export const RELAY_INSTANCE_HEADER = 'x-relay-instance'
+
+// The Worker refuses anything else in the header (worker/configs/pusher.ts).
+const INSTANCE = /^[A-Za-z0-9._-]{1,253}$/
+
 /** A sink that PUTs the full set to `/v1/clusters/{scope}/configs` with the sync token. */
 export function createWorkerSink(options: WorkerSinkOptions): PushSink {
   const path = `/v1/clusters/${encodeURIComponent(options.scope)}/configs`
   const timeoutMs = options.timeoutMs ?? defaultTimeout
+  // A name the Worker would refuse is left out rather than failing every push.
+  const headers =
+    options.instance !== undefined && INSTANCE.test(options.instance)
+      ? { [RELAY_INSTANCE_HEADER]: options.instance }
+      : {}
   return {
     push: async (request, signal): Promise<PushOutcome> => {
       const answer = await putToWorker(options, path, request, {
         timeoutMs: timeoutMs(request),
         signal,
+        headers,
       })
       if (answer.kind === 'unanswered') return { kind: 'error', message: answer.message }
       const { status, text, retryAfterMs } = answer

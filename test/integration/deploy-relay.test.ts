@@ -50,6 +50,14 @@ function renderBase(): RenderedObject[] {
 
 /** Renders an overlay of the base with the report-pods component, as docs/deployment.md shows. */
 function renderWithReportPods(overlayNamespace?: string): RenderedObject[] {
+  return renderWithComponents(['report-pods'], overlayNamespace)
+}
+
+/** Renders an overlay of the base with the named optional components. */
+function renderWithComponents(
+  components: readonly string[],
+  overlayNamespace?: string,
+): RenderedObject[] {
   const dir = mkdtempSync(join(tmpdir(), 'relay-overlay-'))
   try {
     const base = relative(dir, resolve(root, 'deploy/relay'))
@@ -58,7 +66,7 @@ function renderWithReportPods(overlayNamespace?: string): RenderedObject[] {
       'resources:',
       `  - ${base}`,
       'components:',
-      `  - ${base}/components/report-pods`,
+      ...components.map((component) => `  - ${base}/components/${component}`),
     ]
     writeFileSync(join(dir, 'kustomization.yaml'), `${lines.join('\n')}\n`)
     return render(dir)
@@ -262,6 +270,94 @@ describe('deploy/relay/components/report-pods', () => {
 
   it('binds the ServiceAccount where an overlay moves the relay', () => {
     const moved = renderWithReportPods('platform')
+    const binding = moved.find((o) => o.kind === 'ClusterRoleBinding')
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'sidecar-injector-relay', namespace: 'platform' },
+    ])
+  })
+})
+
+describe('deploy/relay/components/namespace-defaults', () => {
+  const withDefaults = renderWithComponents(['namespace-defaults'])
+  const named = (kind: string) => {
+    const found = withDefaults.find((o) => o.kind === kind)
+    if (found === undefined) throw new Error(`no ${kind} rendered`)
+    return found
+  }
+  const relayArgs = (rendered: readonly RenderedObject[]): string[] => {
+    const deployment = rendered.find((o) => o.kind === 'Deployment')
+    return new Deployment(deployment as never).spec?.template.spec?.containers[0]?.args ?? []
+  }
+
+  it('adds a ClusterRole that gets, lists and watches namespaces and nothing else, bound to the relay', () => {
+    const added = withDefaults
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .filter((id) => !objects.some((o) => `${o.kind}/${o.metadata.name}` === id))
+    expect(added.sort()).toEqual([
+      'ClusterRole/sidecar-injector-relay-namespace-defaults',
+      'ClusterRoleBinding/sidecar-injector-relay-namespace-defaults',
+    ])
+    expect(named('ClusterRole').rules).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+    ])
+    expect(named('ClusterRoleBinding')).toMatchObject({
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'sidecar-injector-relay-namespace-defaults',
+      },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'sidecar-injector-relay', namespace: 'sidecar-injector' },
+      ],
+    })
+    expect(named('Role').rules).toEqual(find('Role').rules)
+  })
+
+  it.each(withDefaults.map((o) => [`${o.kind}/${o.metadata.name}`, o] as const))(
+    '%s validates against the Kubernetes schema',
+    (_, object) => {
+      const validate = validators[`${object.apiVersion}/${object.kind}`]
+      expect(validate, `no validator for ${object.apiVersion} ${object.kind}`).toBeDefined()
+      expect(() => validate?.(object)).not.toThrow()
+    },
+  )
+
+  it('turns --namespace-defaults on in the relay, which reads it from its arguments', () => {
+    const args = relayArgs(withDefaults)
+    expect(args).toEqual([
+      '--token-file=/var/run/secrets/sidecar-injector/token',
+      '--lifecycle-port=9000',
+      '--namespace-defaults',
+    ])
+    const env = withDefaults.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('relay-settings'),
+    )
+    const settings = readRelaySettings(args, {
+      env: (env?.data ?? {}) as Record<string, string>,
+      podNamespace: () => 'sidecar-injector',
+    })
+    expect(settings.namespaceDefaults).toBe(true)
+    expect(
+      readRelaySettings(relayArgs(objects), {
+        env: (env?.data ?? {}) as Record<string, string>,
+        podNamespace: () => 'x',
+      }).namespaceDefaults,
+    ).toBe(false)
+  })
+
+  it('combines with report-pods: both roles, both flags', () => {
+    const both = renderWithComponents(['report-pods', 'namespace-defaults'])
+    expect(
+      both
+        .filter((o) => o.kind === 'ClusterRole')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['sidecar-injector-relay-namespace-defaults', 'sidecar-injector-relay-report-pods'])
+    expect(relayArgs(both).slice(-2)).toEqual(['--report-pods', '--namespace-defaults'])
+  })
+
+  it('binds the ServiceAccount where an overlay moves the relay', () => {
+    const moved = renderWithComponents(['namespace-defaults'], 'platform')
     const binding = moved.find((o) => o.kind === 'ClusterRoleBinding')
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'sidecar-injector-relay', namespace: 'platform' },

@@ -259,11 +259,15 @@ describe('Events', () => {
 
 describe('discovery and auth', () => {
   it('serves legacy discovery documents', async () => {
-    const core = await call<{ resources: { name: string; kind: string; verbs: string[] }[] }>(
-      'GET',
-      `${api.url}/api/v1`,
-    )
-    expect(core.body.resources.map((r) => r.name)).toEqual(['configmaps', 'events', 'pods'])
+    const core = await call<{
+      resources: { name: string; kind: string; verbs: string[]; namespaced: boolean }[]
+    }>('GET', `${api.url}/api/v1`)
+    expect(core.body.resources.map((r) => [r.name, r.namespaced])).toEqual([
+      ['configmaps', true],
+      ['events', true],
+      ['pods', true],
+      ['namespaces', false],
+    ])
     expect(core.body.resources[0]?.verbs).toContain('watch')
     const groups = await call<{ kind: string; groups: { name: string }[] }>(
       'GET',

@@ -8,6 +8,8 @@ export interface RecordedCall<T> {
   readonly cluster: string
   readonly at: number
   readonly body: T
+  /** The `x-relay-instance` header the relay named itself in, if any. */
+  readonly instance: string | undefined
 }
 
 /** How the stand-in answers the fleet routes: as a Worker with them, or an older one (404). */
@@ -55,7 +57,13 @@ export async function startFleetRecorder(options: {
       return answer(res, 401, { error: 'unauthorized' })
     }
     const cluster = decodeURIComponent(match[1] ?? '')
-    const call = { cluster, at: Date.now() - started, body: JSON.parse(text) as never }
+    const header = req.headers['x-relay-instance']
+    const call = {
+      cluster,
+      at: Date.now() - started,
+      body: JSON.parse(text) as never,
+      instance: typeof header === 'string' ? header : undefined,
+    }
     switch (match[2]) {
       case 'configs': {
         pushes.push(call)

@@ -32,6 +32,7 @@ const SETTINGS: RelaySettings = {
   reportPodsIntervalMs: 300_000,
   reportPodsPageSize: 500,
   annotationNamespace: 'injector.tumblr.com',
+  namespaceDefaults: false,
 }
 
 function setup(options: { answer: () => FleetOutcome; version: () => Promise<string> }) {

@@ -39,6 +39,7 @@ describe('readRelaySettings', () => {
       reportPodsIntervalMs: 300_000,
       reportPodsPageSize: 500,
       annotationNamespace: 'injector.tumblr.com',
+      namespaceDefaults: false,
     })
   })
 
@@ -135,6 +136,7 @@ describe('readRelaySettings', () => {
       reportPodsIntervalMs: 3_600_000,
       reportPodsPageSize: 1000,
       annotationNamespace: 'sidecars.example.org',
+      namespaceDefaults: false,
     })
     expect(read(['--cluster', 'from-flag'], env).cluster).toBe('from-flag')
     expect(read(['--scope', 'cluster', '--report-pods'], env).reportPods).toBe(true)
@@ -274,6 +276,83 @@ describe('readRelaySettings', () => {
       ],
     ])('%j fails: %s', (flags, message) => {
       expect(failure([...REQUIRED, ...flags], {}, 'ns')).toBe(message)
+    })
+  })
+
+  describe('--cluster-labels and --namespace-defaults: what the relay tells of its cluster', () => {
+    it.each([
+      [['--cluster-labels', 'region=eu-west-1'], {}, { region: 'eu-west-1' }],
+      [
+        ['--cluster-labels=region=eu, topology.kubernetes.io/zone=b,env='],
+        {},
+        {
+          region: 'eu',
+          'topology.kubernetes.io/zone': 'b',
+          env: '',
+        },
+      ],
+      [[], { RELAY_CLUSTER_LABELS: 'tier=gold' }, { tier: 'gold' }],
+      [['--cluster-labels', 'tier=flag'], { RELAY_CLUSTER_LABELS: 'tier=env' }, { tier: 'flag' }],
+    ])('%j %j reads labels %j', (flags, env, labels) => {
+      expect(read([...REQUIRED, ...flags], env, 'ns').clusterLabels).toEqual(labels)
+    })
+
+    it('leaves the labels out when neither the flag nor its variable is given', () => {
+      expect(read(REQUIRED, {}, 'ns')).not.toHaveProperty('clusterLabels')
+    })
+
+    it.each([
+      [['--cluster-labels', 'region'], '"region" is not key=value'],
+      [
+        ['--cluster-labels', 'Bad_Prefix.io/x=1'],
+        'label key prefix "Bad_Prefix.io" is not a DNS subdomain',
+      ],
+      [['--cluster-labels', '-x=1'], 'label key "-x" is not a valid label name'],
+      [
+        ['--cluster-labels', 'x=has space'],
+        'label value "has space" of "x" is not a valid label value',
+      ],
+      [
+        ['--cluster-labels', `x=${'v'.repeat(64)}`],
+        `label value "${'v'.repeat(64)}" of "x" is not a valid label value`,
+      ],
+      [['--cluster-labels', 'x=1,x=1'], 'label "x" is given twice'],
+      [['--cluster-labels', 'x=1,x=2'], 'label "x" is given twice with different values'],
+    ])('%j fails naming the flag: %s', (flags, problem) => {
+      expect(failure([...REQUIRED, ...flags], {}, 'ns')).toBe(
+        `--cluster-labels (RELAY_CLUSTER_LABELS): ${problem}`,
+      )
+    })
+
+    it.each([
+      [[], {}, false],
+      [['--namespace-defaults'], {}, true],
+      [['--namespace-defaults=false'], { RELAY_NAMESPACE_DEFAULTS: 'true' }, false],
+      [[], { RELAY_NAMESPACE_DEFAULTS: 'true' }, true],
+      [[], { RELAY_NAMESPACE_DEFAULTS: '0' }, false],
+    ])('%j %j turns namespace defaults %s', (flags, env, on) => {
+      expect(read([...REQUIRED, ...flags], env, 'ns').namespaceDefaults).toBe(on)
+    })
+
+    it('refuses a switch value that is not true or false', () => {
+      expect(failure([...REQUIRED, '--namespace-defaults=yes'], {}, 'ns')).toBe(
+        '--namespace-defaults (RELAY_NAMESPACE_DEFAULTS): "yes" must be true or false',
+      )
+    })
+
+    it.each([
+      [
+        ['--cluster-labels', 'a=b'],
+        '--cluster-labels (RELAY_CLUSTER_LABELS): not with --scope shared',
+      ],
+      [
+        ['--namespace-defaults'],
+        '--namespace-defaults (RELAY_NAMESPACE_DEFAULTS): not with --scope shared',
+      ],
+    ])('refuses %j for the shared scope, which is no cluster', (flags, prefix) => {
+      expect(failure([...REQUIRED, '--scope', 'shared', ...flags], {}, 'ns')).toMatch(
+        new RegExp(`^${prefix.replace(/[()]/g, '\\$&')}`),
+      )
     })
   })
 

@@ -9,6 +9,8 @@ import type {
 import type { FleetOutcome } from '../../relay/fleet-sink.ts'
 import { createRelayMetrics } from '../../relay/metrics.ts'
 import type { PushOutcome } from '../../relay/push-loop.ts'
+import { type NamespaceRecord, readNamespaceRecord } from '../../relay/namespace-default.ts'
+import type { ListWatch, WatchEvent } from '../../relay/reflector.ts'
 import { startRelay } from '../../relay/relay.ts'
 import type { RelaySettings } from '../../relay/settings.ts'
 import type { ClusterStatusReport, PodReport } from '../../shared/fleet-api.ts'
@@ -39,6 +41,7 @@ const SETTINGS: RelaySettings = {
   reportPodsIntervalMs: 300_000,
   reportPodsPageSize: 500,
   annotationNamespace: 'injector.tumblr.com',
+  namespaceDefaults: false,
 }
 
 const text = (name: string) => `name: ${name}\ncontainers:\n  - name: ${name}\n    image: busybox\n`
@@ -50,6 +53,7 @@ function setup(
     answerPushes?: number
     pushFails?: () => boolean
     settings?: Partial<RelaySettings>
+    namespaces?: ListWatch<NamespaceRecord>
   } = {},
 ) {
   const watches: { emit: (e: ConfigMapWatchEvent) => void; end: (e: WatchEnd) => void }[] = []
@@ -126,6 +130,7 @@ function setup(
   const relay = startRelay({
     settings: { ...SETTINGS, ...options.settings },
     source: client,
+    ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
     sink,
     postEvent: async (event) => {
       events.push(event)
@@ -310,5 +315,117 @@ describe('startRelay', () => {
     ])
     expect(await on.metrics.registry.metrics()).toContain('relay_pod_reports_total{outcome="ok"} 1')
     await on.relay.stop(1000)
+  })
+})
+
+describe('startRelay: cluster facts with the push', () => {
+  const KEY = 'injector.tumblr.com/request'
+  function namespaces(lists: (NamespaceRecord[] | Error)[]) {
+    const watches: { emit: (e: WatchEvent<NamespaceRecord>) => void }[] = []
+    const listWatch: ListWatch<NamespaceRecord> = {
+      list: async () => {
+        const answer = lists.shift() ?? new Error('no scripted answer')
+        if (answer instanceof Error) throw answer
+        return { items: answer, resourceVersion: '50' }
+      },
+      watch: async (_rv, onEvent) => {
+        watches.push({ emit: onEvent })
+        return { abort: () => {} }
+      },
+    }
+    const annotated = (name: string, request?: string, rv = '60') =>
+      readNamespaceRecord(
+        { metadata: { name, resourceVersion: rv, annotations: request ? { [KEY]: request } : {} } },
+        KEY,
+      )
+    return { listWatch, watches, annotated }
+  }
+
+  it('sends no cluster facts when neither flag is set', async () => {
+    const { relay, pushes } = setup()
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes[0]).not.toHaveProperty('cluster')
+    await relay.stop(1000)
+  })
+
+  it('sends --cluster-labels with every push', async () => {
+    const { relay, pushes } = setup({ settings: { clusterLabels: { region: 'eu' } } })
+    await vi.advanceTimersByTimeAsync(300)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(pushes.length).toBeGreaterThan(1)
+    for (const push of pushes) expect(push.cluster).toEqual({ labels: { region: 'eu' } })
+    await relay.stop(1000)
+  })
+
+  it('sends the namespace defaults, and pushes again when an annotation comes or goes', async () => {
+    const ns = namespaces([[]])
+    const { relay, pushes, lines } = setup({
+      settings: { namespaceDefaults: true, clusterLabels: { region: 'eu' } },
+      namespaces: ns.listWatch,
+    })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(1)
+    expect(pushes[0]?.cluster).toEqual({ labels: { region: 'eu' }, namespaceDefaults: {} })
+    expect(lines.map((l) => l.msg)).toContain('namespaces listed')
+
+    // Past the confirmation push, so that only changes push.
+    await vi.advanceTimersByTimeAsync(4000)
+    const before = pushes.length
+    ns.watches[0]?.emit({ type: 'MODIFIED', object: ns.annotated('shop', 'logger:v1', '61') })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(before + 1)
+    expect(pushes.at(-1)?.cluster?.namespaceDefaults).toEqual({ shop: 'logger:v1' })
+    expect(pushes.at(-1)?.configs).toHaveLength(2)
+
+    // A namespace update that leaves the defaults alone pushes nothing.
+    ns.watches[0]?.emit({ type: 'MODIFIED', object: ns.annotated('web', undefined, '62') })
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(pushes).toHaveLength(before + 1)
+
+    ns.watches[0]?.emit({ type: 'MODIFIED', object: ns.annotated('shop', undefined, '63') })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(before + 2)
+    expect(pushes.at(-1)?.cluster).toEqual({ labels: { region: 'eu' }, namespaceDefaults: {} })
+    await relay.stop(1000)
+  })
+
+  it('logs an invalid namespace annotation by name and leaves it out', async () => {
+    const ns = namespaces([[]])
+    const { relay, pushes, lines } = setup({
+      settings: { namespaceDefaults: true },
+      namespaces: ns.listWatch,
+    })
+    await vi.advanceTimersByTimeAsync(300)
+    ns.watches[0]?.emit({ type: 'ADDED', object: ns.annotated('bad', 'a:b:c', '61') })
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(pushes.at(-1)?.cluster).toEqual({ namespaceDefaults: {} })
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'namespace default ignored: invalid request',
+        namespace: 'bad',
+        problem: expect.stringContaining('more than one ":"'),
+      }),
+    )
+    await relay.stop(1000)
+  })
+
+  it('keeps pushing ConfigMaps without namespace defaults while namespaces cannot be listed', async () => {
+    const ns = namespaces(
+      Array.from({ length: 50 }, () => new Error('HTTP 403: namespaces is forbidden')),
+    )
+    const { relay, pushes, statuses } = setup({
+      settings: { namespaceDefaults: true },
+      namespaces: ns.listWatch,
+    })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(pushes).toHaveLength(1)
+    // Absent, not empty: the Worker keeps the defaults it holds.
+    expect(pushes[0]).not.toHaveProperty('cluster')
+    expect(pushes[0]?.configs).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(JSON.stringify(statuses.map((s) => s.report))).toContain(
+      'listing namespaces failed: HTTP 403: namespaces is forbidden',
+    )
+    await relay.stop(1000)
   })
 })

@@ -96,6 +96,26 @@ describe('createWorkerSink', () => {
     expect(auth).toEqual(['Bearer first', 'Bearer second'])
   })
 
+  it.each([
+    ['relay-7c9d-abcde', 'relay-7c9d-abcde'],
+    [undefined, undefined],
+    // A name the Worker would refuse with 400 is left out rather than failing every push.
+    ['bad name\n', undefined],
+  ])('names instance %j in x-relay-instance: %j', async (instance, header) => {
+    const { calls, fetchFn } = fakeFetch(() => Response.json(RESPONSE))
+    const sink = createWorkerSink({
+      workerUrl: 'http://w',
+      scope: 'c1',
+      token: () => 't',
+      fetch: fetchFn,
+      ...(instance === undefined ? {} : { instance }),
+    })
+    await sink.push(REQUEST, new AbortController().signal)
+    const headers = calls[0]?.init.headers as Record<string, string>
+    expect(headers['x-relay-instance']).toBe(header)
+    expect(headers.authorization).toBe('Bearer t')
+  })
+
   it('turns an error answer into a failure with the Worker message and Retry-After', async () => {
     const { fetchFn } = fakeFetch(
       () =>

@@ -75,7 +75,7 @@ function describe(resource: ResourceDefinition): JsonObject {
   return {
     name: resource.name,
     singularName: resource.kind.toLowerCase(),
-    namespaced: true,
+    namespaced: resource.clusterScoped !== true,
     kind: resource.kind,
     verbs: VERBS,
     shortNames: [...resource.shortNames],

@@ -28,7 +28,8 @@ export async function serveObject(
 ): Promise<Answer> {
   const { registry } = context
   const { resource, name } = request
-  const namespace = request.namespace
+  // Cluster-scoped objects are stored under the empty namespace, as etcd keys them.
+  const namespace = resource.clusterScoped === true ? '' : request.namespace
   if (namespace === undefined) throw methodNotAllowed(req.method ?? '')
   const method = req.method ?? 'GET'
   if (method === 'POST' && name === undefined) {

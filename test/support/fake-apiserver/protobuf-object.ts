@@ -8,8 +8,8 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf'
 const MAGIC = [0x6b, 0x38, 0x73, 0x00] // "k8s\0" envelope prefix (runtime/serializer/protobuf)
 
 /**
- * Decodes a protobuf request body into the JSON object shape. Only ConfigMaps are understood
- * (generated.proto of k8s.io/api/core/v1); anything else is a 415.
+ * Decodes a protobuf request body into the JSON object shape. Only ConfigMaps and Namespaces
+ * (metadata only) are understood (generated.proto of k8s.io/api/core/v1); anything else is a 415.
  */
 export function decodeProtobufObject(body: Uint8Array): JsonObject {
   if (!MAGIC.every((byte, i) => body[i] === byte)) throw unsupported('missing k8s protobuf prefix')
@@ -25,12 +25,20 @@ export function decodeProtobufObject(body: Uint8Array): JsonObject {
     }
     if (field.field === 2 && field.wire === 'bytes') raw = field.value
   }
-  if (apiVersion !== 'v1' || kind !== 'ConfigMap') {
+  if (apiVersion !== 'v1' || (kind !== 'ConfigMap' && kind !== 'Namespace')) {
     throw unsupported(
-      `protobuf bodies are only understood for v1 ConfigMap, not ${apiVersion} ${kind}`,
+      `protobuf bodies are only understood for v1 ConfigMap and Namespace, not ${apiVersion} ${kind}`,
     )
   }
   const object: JsonObject = { kind, apiVersion }
+  if (kind === 'Namespace') {
+    // Namespace: metadata is field 1; spec and status are the server's (set on create).
+    for (const field of decodeFields(raw)) {
+      if (field.field === 1 && field.wire === 'bytes')
+        object.metadata = decodeObjectMeta(field.value)
+    }
+    return object
+  }
   const data: JsonObject = {}
   const binaryData: JsonObject = {}
   for (const field of decodeFields(raw)) {

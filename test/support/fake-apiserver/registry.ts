@@ -103,6 +103,7 @@ export class Registry {
     metadata.creationTimestamp = currentMeta.creationTimestamp ?? null
     metadata.resourceVersion = currentMeta.resourceVersion ?? null
     object.metadata = metadata
+    resource.prepareForUpdate?.(object, current)
     this.validate(resource, object, current)
     // A no-op update keeps the resourceVersion and emits no watch event (etcd3 GuaranteedUpdate).
     if (JSON.stringify(sortKeys(object)) === JSON.stringify(sortKeys(current))) return current
@@ -181,7 +182,10 @@ export class Registry {
       )
     }
     const metadata = asObject(object.metadata)
-    if (
+    if (resource.clusterScoped === true) {
+      // A cluster-scoped object has no namespace; the apiserver drops one given.
+      delete metadata.namespace
+    } else if (
       metadata.namespace !== undefined &&
       metadata.namespace !== '' &&
       metadata.namespace !== namespace
@@ -189,8 +193,7 @@ export class Registry {
       throw badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       )
-    }
-    metadata.namespace = namespace
+    } else metadata.namespace = namespace
     // Field order as the apiserver serializes: kind, apiVersion, metadata, then the rest.
     const { kind: _kind, apiVersion: _apiVersion, metadata: _metadata, ...rest } = object
     return { kind: resource.kind, apiVersion: expected, metadata, ...rest }

@@ -25,6 +25,10 @@ export interface ResourceDefinition {
   validate(object: JsonObject, previous: JsonObject | undefined): FieldIssue[]
   /** Sets server-owned fields of a new object (the strategy's PrepareForCreate). */
   prepareForCreate?(object: JsonObject): void
+  /** Sets server-owned fields on update (the strategy's PrepareForUpdate). */
+  prepareForUpdate?(object: JsonObject, previous: JsonObject): void
+  /** Cluster-scoped (no namespace in its path or metadata), like Namespace itself. */
+  readonly clusterScoped?: boolean
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -171,8 +175,61 @@ export const pods: ResourceDefinition = {
   },
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+// Set on every namespace by the apiserver since 1.21 (NamespaceDefaultLabelName).
+const NAME_LABEL = 'kubernetes.io/metadata.name'
+
+function withNameLabel(object: JsonObject): void {
+  const metadata = asObject(object.metadata)
+  metadata.labels = { ...asObject(metadata.labels), [NAME_LABEL]: metadata.name ?? '' }
+  object.metadata = metadata
+}
+
+/** core/v1 Namespace: cluster-scoped; deleted at once (no finalizers, no Terminating phase). */
+export const namespaces: ResourceDefinition = {
+  id: 'namespaces',
+  group: '',
+  version: 'v1',
+  name: 'namespaces',
+  kind: 'Namespace',
+  listKind: 'NamespaceList',
+  shortNames: ['ns'],
+  fieldLabels: ['metadata.name', 'status.phase'],
+  clusterScoped: true,
+  validate: (object) => {
+    const name = asObject(object.metadata).name
+    // ValidateNamespaceName: a DNS-1123 label, not a subdomain.
+    if (typeof name === 'string' && (name.length > 63 || !DNS_LABEL.test(name))) {
+      return [
+        {
+          field: 'metadata.name',
+          message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+        },
+      ]
+    }
+    return validateName(object)
+  },
+  prepareForCreate: (object) => {
+    object.spec = { finalizers: ['kubernetes'] }
+    object.status = { phase: 'Active' }
+    withNameLabel(object)
+  },
+  prepareForUpdate: (object, previous) => {
+    // The status and finalizers are not the main resource's to change.
+    object.spec = previous.spec ?? { finalizers: ['kubernetes'] }
+    object.status = previous.status ?? { phase: 'Active' }
+    withNameLabel(object)
+  },
+}
+
 /** Every resource the fake serves. */
-export const resources: readonly ResourceDefinition[] = [configMaps, coreEvents, eventsV1, pods]
+export const resources: readonly ResourceDefinition[] = [
+  configMaps,
+  coreEvents,
+  eventsV1,
+  pods,
+  namespaces,
+]
 
 /** `v1` or `group/version`, as in apiVersion. */
 export function apiVersionOf(resource: ResourceDefinition): string {

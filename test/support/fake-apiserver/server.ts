@@ -8,7 +8,13 @@ import { type FaultHandle, FaultSet, type FaultSpec } from './faults.ts'
 import { Registry } from './registry.ts'
 import { type RequestFilter, RequestLog, type RequestRecord } from './request-log.ts'
 import { type PodInput, podObject } from './pod-input.ts'
-import { configMaps, coreEvents, eventsV1, pods } from './resource.ts'
+import {
+  type NamespaceInput,
+  type NamespacePatch,
+  namespaceObject,
+  namespacePatchBody,
+} from './namespace-input.ts'
+import { configMaps, coreEvents, eventsV1, namespaces, pods } from './resource.ts'
 import { asObject, ObjectStore } from './store.ts'
 import { type WatchInfo, WatchSet } from './watch-set.ts'
 
@@ -61,6 +67,16 @@ export interface FakeApiServer {
   deletePod(namespace: string, name: string): JsonObject
   /** Current pods, sorted by namespace/name. */
   listPods(namespace?: string): JsonObject[]
+  /** Creates a namespace (status Active, as the registry sets it); throws a StatusError on 409/422. */
+  createNamespace(input: NamespaceInput): JsonObject
+  /** Merge-patches a namespace's labels and annotations (null removes); 404 when absent. */
+  patchNamespace(name: string, patch: NamespacePatch): JsonObject
+  /** Deletes a namespace at once (no finalizers); returns its last state; 404 when absent. */
+  deleteNamespace(name: string): JsonObject
+  /** One namespace or undefined. */
+  getNamespace(name: string): JsonObject | undefined
+  /** Current namespaces, sorted by name. */
+  listNamespaces(): JsonObject[]
   /** Posted Events (core/v1 and events.k8s.io/v1), oldest first. */
   events(namespace?: string): JsonObject[]
   /** The newest resourceVersion. */
@@ -173,6 +189,12 @@ export async function startFakeApiServer(
     },
     deletePod: (namespace, name) => registry.delete(pods, namespace, name),
     listPods: (namespace) => store.list(pods.id, namespace),
+    createNamespace: (input) => registry.create(namespaces, '', namespaceObject(input)),
+    patchNamespace: (name, patch) =>
+      registry.patch(namespaces, '', name, MERGE_PATCH, namespacePatchBody(patch)),
+    deleteNamespace: (name) => registry.delete(namespaces, '', name),
+    getNamespace: (name) => store.get(namespaces.id, '', name),
+    listNamespaces: () => store.list(namespaces.id),
     getConfigMap: get,
     listConfigMaps: (namespace) => store.list(configMaps.id, namespace),
     events: (namespace) =>
@@ -218,6 +240,8 @@ export async function startFakeApiServer(
     },
   }
 }
+
+const MERGE_PATCH = 'application/merge-patch+json'
 
 function applyChange(current: JsonObject, change: ConfigMapChange): JsonObject {
   const next = structuredClone(current)

@@ -24,6 +24,8 @@ function columnsOf(resource: ResourceDefinition): JsonObject[] {
   switch (resource.id) {
     case 'configmaps':
       return [column('Name', 'name'), column('Data'), column('Age')]
+    case 'namespaces':
+      return [column('Name', 'name'), column('Status'), column('Age')]
     case 'events':
       return ['Last Seen', 'Type', 'Reason', 'Object', 'Message'].map((name) => column(name))
     case 'pods':
@@ -65,6 +67,8 @@ function cellsOf(resource: ResourceDefinition, object: JsonObject, now: number):
     }
     case 'pods':
       return podCells(object, name, age)
+    case 'namespaces':
+      return [name, asObject(object.status).phase ?? '', age]
     default:
       return [name, age]
   }

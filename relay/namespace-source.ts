@@ -1,0 +1,74 @@
+import type { NamespaceRecord } from './namespace-default.ts'
+import { collectNamespaceDefaults } from './namespace-default.ts'
+import { createReflector, type ListWatch, type SourceNotice } from './reflector.ts'
+
+export interface NamespaceSourceOptions {
+  /** Namespaces, cluster-wide, read into records (see `readNamespaceRecord`). */
+  readonly listWatch: ListWatch<NamespaceRecord>
+  readonly random: () => number
+  readonly idleTimeoutMs: number
+  readonly backoffMaxMs: number
+  readonly backoffBaseMs?: number
+  /** The defaults changed (at the given time); also after every successful list. */
+  readonly onChange: (at: number) => void
+  readonly onNotice?: (notice: SourceNotice) => void
+  /** A namespace's request annotation is not a valid request: it gives no default. */
+  readonly onInvalid?: (namespace: string, problem: string) => void
+}
+
+/** The namespace defaults of the cluster, kept current by list + watch of namespaces. */
+export interface NamespaceSource {
+  start(): void
+  stop(): void
+  /** True once listed, until a list or watch fails. */
+  synced(): boolean
+  /** Namespace name to default request; only meaningful while `synced()`. */
+  defaults(): Record<string, string>
+}
+
+/**
+ * Creates the source. Only namespaces with a valid request annotation are cached, so a cluster
+ * of many namespaces costs the relay the annotated ones only.
+ */
+export function createNamespaceSource(options: NamespaceSourceOptions): NamespaceSource {
+  const report = (record: NamespaceRecord): void => {
+    if (record.problem !== undefined) options.onInvalid?.(record.name, record.problem)
+  }
+  const { listWatch } = options
+  const reflector = createReflector<NamespaceRecord>({
+    listWatch: {
+      list: async () => {
+        const answer = await listWatch.list()
+        for (const record of answer.items) report(record)
+        return answer
+      },
+      watch: (resourceVersion, onEvent, onEnd) =>
+        listWatch.watch(
+          resourceVersion,
+          (event) => {
+            if (event.type === 'ADDED' || event.type === 'MODIFIED') report(event.object)
+            onEvent(event)
+          },
+          onEnd,
+        ),
+    },
+    label: '*',
+    keyOf: (record) => record.name,
+    resourceVersionOf: (record) => record.resourceVersion,
+    retain: (record) => record.request !== undefined,
+    // Most namespace updates (labels, status) leave the default as it was: not a change.
+    same: (a, b) => a.request === b.request,
+    random: options.random,
+    idleTimeoutMs: options.idleTimeoutMs,
+    backoffMaxMs: options.backoffMaxMs,
+    ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
+    onChange: options.onChange,
+    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+  })
+  return {
+    start: () => reflector.start(),
+    stop: () => reflector.stop(),
+    synced: () => reflector.synced(),
+    defaults: () => collectNamespaceDefaults(reflector.snapshot()),
+  }
+}
