@@ -1,4 +1,4 @@
-import type { DriftCounts, PodDriftRow, PodSummary } from './fleet-api.ts'
+import type { DriftCounts, PodCount, PodDriftRow, PodSummary } from './fleet-api.ts'
 import { SHORT_HASH_LENGTH } from './injected-annotation.ts'
 
 /** The full content hash a cluster's view serves for `name:version` now, if any. */
@@ -31,9 +31,7 @@ export function compareToServed(
 }
 
 /** Sums report rows over namespaces, per `config@hash`, most pods first (ties by name). */
-export function sumPodCounts(
-  counts: readonly { readonly config: string; readonly hash: string; readonly pods: number }[],
-): PodSummary['byConfig'] {
+export function sumPodCounts(counts: readonly PodCount[]): PodSummary['byConfig'] {
   const sums = new Map<string, { config: string; hash: string; pods: number }>()
   for (const { config, hash, pods } of counts) {
     const key = `${config}@${hash}`

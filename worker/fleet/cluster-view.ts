@@ -50,7 +50,8 @@ export function fleetRow(view: ClusterStatusView): FleetClusterRow {
     row.configs = status.configs
   }
   if (view.servedConfigs !== undefined) row.servedConfigs = view.servedConfigs
-  if (scope !== undefined) {
+  // A scope never pushed to has no revision to speak of.
+  if (scope !== undefined && scope.headRevision > 0) {
     row.revision = scope.servedRevision
     row.pinned = scope.pinned
   }
