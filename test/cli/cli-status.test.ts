@@ -51,7 +51,7 @@ beforeAll(async () => {
   }
   const pushed = (await (
     await put('prod-eu', 'configs', {
-      configs: [{ text: sidecarConfigText({ name: 'logger' }), source }],
+      configs: [{ text: sidecarConfigText({ name: 'logger', revision: '1' }), source }],
     })
   ).json()) as IngestResponse
   const accepted = pushed.results[0]

@@ -35,6 +35,7 @@ const CLI_COMMANDS = [
   'history',
   'rollback',
   'unpin',
+  'status',
   'token',
   'webhook-config',
 ]
