@@ -170,12 +170,10 @@ function printUsage(
     `  curl -s -H 'content-type: application/json' --data @${review} ${admitUrl} | ${decode}`,
   )
   console.log('')
-  console.log('The fleet token (every cluster\'s status and the metrics; keep it secret too):')
+  console.log("The fleet token (every cluster's status and the metrics; keep it secret too):")
   console.log(`  ${tokens.fleet}`)
   console.log('Show the fleet, and scrape its metrics:')
-  console.log(
-    `  INJECTOR_FLEET_TOKEN=${tokens.fleet} npx sidecar-injector status --worker ${url}`,
-  )
+  console.log(`  INJECTOR_FLEET_TOKEN=${tokens.fleet} npx sidecar-injector status --worker ${url}`)
   console.log(`  curl -s -H 'authorization: Bearer ${tokens.fleet}' ${url}/v1/fleet/metrics`)
   console.log('')
   console.log('Press Ctrl-C to stop.')

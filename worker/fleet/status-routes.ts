@@ -15,6 +15,8 @@ import { readServedViews } from './served-view.ts'
 export const STATUS_MAX_BYTES = 256 * 1024
 /** A pod report has at most 10,000 rows of about 100 bytes. */
 export const POD_REPORT_MAX_BYTES = 2 * 1024 * 1024
+/** The summed report is one SQLite value, which Durable Objects cap at 2 MB: room below it. */
+const POD_SUMMARY_MAX_CHARS = 1_900_000
 
 /**
  * A cluster's relay reports, with its sync token: `PUT .../status` (heartbeat), `PUT .../pods`
@@ -63,6 +65,12 @@ export function registerStatusRoutes(
       totalPods: report.totalPods,
       rows: report.counts.length,
       byConfig: sumPodCounts(report.counts),
+    }
+    // Rows of very long names could sum to more than one stored value holds: say so, store nothing.
+    if (JSON.stringify(summary).length > POD_SUMMARY_MAX_CHARS) {
+      throw new HTTPException(413, {
+        message: `pod report of ${summary.byConfig.length} config@hash rows is more than ${POD_SUMMARY_MAX_CHARS} characters once summed; nothing was stored`,
+      })
     }
     await fleet().recordPods(cluster, summary)
     return c.json({ cluster, rows: summary.rows, configs: summary.byConfig.length })
