@@ -3,7 +3,7 @@ import { compareToServed, sumPodCounts } from '../../shared/drift.ts'
 import { formatFleetMetrics } from '../../shared/fleet-metrics.ts'
 import { parseMetrics } from '../support/prometheus-text.ts'
 
-const FULL = '0a1b2c3d' + 'e'.repeat(56)
+const FULL = `0a1b2c3d${'e'.repeat(56)}`
 
 describe('drift', () => {
   it('sums namespaces per config@hash, most pods first', () => {

@@ -46,7 +46,7 @@ export function send(
   if (body !== undefined) headers['content-type'] = 'application/json'
   const init: RequestInit = { method, headers }
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body)
-  return app.request(path, init, undefined, ctx)
+  return Promise.resolve(app.request(path, init, undefined, ctx))
 }
 
 /** PUT a heartbeat (or any body) to a cluster's status route with its sync token. */
