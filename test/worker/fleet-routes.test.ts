@@ -14,6 +14,7 @@ import {
 } from './fleet-support.ts'
 import {
   admissionOf,
+  brokenKv,
   configText,
   OLD_SECRET,
   podReview,
@@ -227,6 +228,18 @@ describe('the fleet view', () => {
     // The sync-token status of the cluster says the same.
     const own = (await (await getStatus(app, 'prod-eu')).json()) as ClusterStatusView
     expect(own.drift).toEqual({ current: 8, drifted: 10, unserved: 4 })
+  })
+
+  it('shows status without drift when KV cannot be read', async () => {
+    const { app } = testApp({ kv: brokenKv('throw') })
+    expect((await putStatus(app, 'prod-eu', heartbeat())).status).toBe(200)
+    const pods = podReport([{ config: 'logger:v1', hash: '0a1b2c3d', namespace: 'a', pods: 1 }])
+    expect((await putPods(app, 'prod-eu', pods)).status).toBe(200)
+    const res = await getStatus(app, 'prod-eu')
+    expect(res.status).toBe(200)
+    const view = (await res.json()) as ClusterStatusView
+    expect(view.status).toEqual(heartbeat())
+    expect([view.drift, view.pods, view.servedConfigs]).toEqual([undefined, undefined, undefined])
   })
 
   it('answers 404 for a cluster that never reported nor was pushed to', async () => {

@@ -7,7 +7,7 @@ import type { AppDeps, AppEnv } from '../app-env.ts'
 import { authorizeFleet } from '../http/cluster-auth.ts'
 import { buildClusterView, fleetRow } from './cluster-view.ts'
 import type { FleetDirectory } from './fleet-registry.ts'
-import { readServedViews } from './served-view.ts'
+import { readServedViewsOrNone } from './served-view.ts'
 import { stateOf } from './status-routes.ts'
 
 /**
@@ -23,7 +23,7 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
     const names = records.map((r) => r.cluster)
     const [states, served] = await Promise.all([
       Promise.all(names.map((name) => stateOf(scopes, name))),
-      readServedViews(store, names),
+      readServedViewsOrNone(store, names),
     ])
     const at = now()
     return records.map((record, i) =>
@@ -48,7 +48,7 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
     const [record, scope, served] = await Promise.all([
       fleet().cluster(cluster),
       stateOf(scopes, cluster),
-      readServedViews(store, [cluster]),
+      readServedViewsOrNone(store, [cluster]),
     ])
     if (record === undefined && (scope === undefined || scope.headRevision === 0)) {
       throw new HTTPException(404, {

@@ -57,3 +57,17 @@ function viewOver(own: readonly Snapshot[], shared: Snapshot | undefined): Serve
     },
   }
 }
+
+/** The views, or none when KV cannot be read: status is then shown without drift, and says so in the log. */
+export async function readServedViewsOrNone(
+  store: ConfigStore,
+  clusters: readonly string[],
+): Promise<Map<string, ServedView>> {
+  try {
+    return await readServedViews(store, clusters)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    console.error(JSON.stringify({ event: 'served_view_unreadable', message }))
+    return new Map()
+  }
+}

@@ -9,7 +9,7 @@ import { authorizeCluster, bearerToken } from '../http/cluster-auth.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { buildClusterView } from './cluster-view.ts'
 import type { FleetDirectory } from './fleet-registry.ts'
-import { readServedViews } from './served-view.ts'
+import { readServedViewsOrNone } from './served-view.ts'
 
 /** A heartbeat is a few hundred bytes; 1,000 namespaces of 63 characters fit well within this. */
 export const STATUS_MAX_BYTES = 256 * 1024
@@ -81,7 +81,7 @@ export function registerStatusRoutes(
     const [record, scope, served] = await Promise.all([
       fleet().cluster(cluster),
       stateOf(scopes, cluster),
-      readServedViews(store, [cluster]),
+      readServedViewsOrNone(store, [cluster]),
     ])
     return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
   })
