@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parseAllDocuments } from 'yaml'
@@ -8,7 +9,7 @@ import { applyPatch } from '../shared/patch-apply.ts'
 import { extractPod, replacePod } from '../shared/pod-template.ts'
 import { buildPreviewRequest, type PreviewRequest } from '../shared/preview-request.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
-import type { Decision } from '../shared/types.ts'
+import type { Decision, SidecarRef } from '../shared/types.ts'
 import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
 import { readCluster } from './cluster-tokens.ts'
@@ -148,7 +149,17 @@ function decideOffline(flags: PreviewFlags, request: PreviewRequest): Outcome {
         : DEFAULT_INJECTION_SETTINGS.ignoredNamespaces,
     allowHostAccess: flags.allowHostAccess,
   }
-  const decision = decideAdmission(request, settings, (ref) => configs.get(formatSidecarRef(ref)))
+  // Hashed as the Worker hashes what it stores (SHA-256 of the config's JSON), so the preview
+  // stamps the pod as the Worker would.
+  const lookup = Object.assign((ref: SidecarRef) => configs.get(formatSidecarRef(ref)), {
+    hashOf: (ref: SidecarRef) => {
+      const config = configs.get(formatSidecarRef(ref))
+      return config === undefined
+        ? undefined
+        : createHash('sha256').update(JSON.stringify(config)).digest('hex')
+    },
+  })
+  const decision = decideAdmission(request, settings, lookup)
   const pod = request.object
   return { decision, pod: decision.kind === 'inject' ? applyPatch(pod, decision.patch) : pod }
 }

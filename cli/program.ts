@@ -6,6 +6,7 @@ import { registerHistoryCommand } from './history-command.ts'
 import { registerPreviewCommand } from './preview-command.ts'
 import { registerPushCommand } from './push-command.ts'
 import { registerRollbackCommand } from './rollback-command.ts'
+import { registerStatusCommand } from './status-command.ts'
 import { registerTokenCommand } from './token-command.ts'
 import { registerUnpinCommand } from './unpin-command.ts'
 import { registerValidateCommand } from './validate-command.ts'
@@ -15,7 +16,7 @@ import { registerWebhookConfigCommand } from './webhook-config-command.ts'
 export function createProgram(io: CliIo): Command {
   const program = new Command('sidecar-injector')
     .description(
-      'Validate, preview and push sidecar configs; list, roll back and unpin revisions; print tokens and webhook configs.',
+      'Validate, preview and push sidecar configs; list, roll back and unpin revisions; show the fleet; print tokens and webhook configs.',
     )
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -38,6 +39,7 @@ export function createProgram(io: CliIo): Command {
   registerHistoryCommand(program, io)
   registerRollbackCommand(program, io)
   registerUnpinCommand(program, io)
+  registerStatusCommand(program, io)
   registerTokenCommand(program, io)
   registerWebhookConfigCommand(program, io)
   return program

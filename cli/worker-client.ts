@@ -48,6 +48,8 @@ export interface WorkerRequest {
   readonly method: string
   readonly url: string
   readonly token: string
+  /** What the token is, for the message of a 401; `sync` unless told. */
+  readonly tokenKind?: 'sync' | 'fleet'
   readonly body?: unknown
 }
 
@@ -74,7 +76,9 @@ export async function callWorker<T>(io: CliIo, request: WorkerRequest): Promise<
     switch (response.status) {
       case 401:
         throw new CliError(
-          `the Worker refused the sync token (${response.status}); check --cluster and the token`,
+          request.tokenKind === 'fleet'
+            ? `the Worker refused the fleet token (${response.status}); check the token (sidecar-injector token --fleet)`
+            : `the Worker refused the sync token (${response.status}); check --cluster and the token`,
         )
       case 429:
         throw new CliError(

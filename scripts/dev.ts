@@ -1,6 +1,7 @@
 // `npm start`: the Worker in local workerd (wrangler dev) with persisted local KV and Durable
-// Objects (each scope's history), loaded with the example configs, and a ready-to-paste
-// admission request for cluster `local`.
+// Objects (each scope's history, the fleet registry), loaded with the example configs, a
+// ready-to-paste admission request for cluster `local`, and the fleet token with the `status`
+// command that uses it.
 //
 // Flags (each also from an environment variable):
 //   --port <n>          INJECTOR_DEV_PORT     default 8787
@@ -14,7 +15,7 @@ import { createServer } from 'node:net'
 import { join, relative, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { deriveClusterTokens } from '../shared/cluster-token.ts'
+import { deriveClusterTokens, deriveFleetToken } from '../shared/cluster-token.ts'
 import type { IngestRequest, IngestResponse } from '../shared/ingest-api.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -143,7 +144,12 @@ async function pushExamples(
   return [...result.stored]
 }
 
-function printUsage(url: string, admitToken: string, loaded: Record<string, string[]>): void {
+function printUsage(
+  url: string,
+  tokens: { readonly admit: string; readonly fleet: string },
+  loaded: Record<string, string[]>,
+): void {
+  const admitToken = tokens.admit
   const admitUrl = `${url}/v1/admit/${LOCAL_CLUSTER}/${admitToken}`
   const review = relative(process.cwd(), join(root, 'examples/admission-review.json'))
   // Plain node, no jq needed: print the response with its base64 patch decoded.
@@ -163,6 +169,12 @@ function printUsage(url: string, admitToken: string, loaded: Record<string, stri
   console.log(
     `  curl -s -H 'content-type: application/json' --data @${review} ${admitUrl} | ${decode}`,
   )
+  console.log('')
+  console.log("The fleet token (every cluster's status and the metrics; keep it secret too):")
+  console.log(`  ${tokens.fleet}`)
+  console.log('Show the fleet, and scrape its metrics:')
+  console.log(`  INJECTOR_FLEET_TOKEN=${tokens.fleet} npx sidecar-injector status --worker ${url}`)
+  console.log(`  curl -s -H 'authorization: Bearer ${tokens.fleet}' ${url}/v1/fleet/metrics`)
   console.log('')
   console.log('Press Ctrl-C to stop.')
 }
@@ -197,7 +209,8 @@ async function main(): Promise<void> {
     )
     const local = await pushExamples(url, secret, LOCAL_CLUSTER, join(root, 'examples/configs'))
     const { admit } = await deriveClusterTokens(secret, LOCAL_CLUSTER, crypto.subtle)
-    printUsage(url, admit, { [SHARED_SCOPE]: shared, [LOCAL_CLUSTER]: local })
+    const fleet = await deriveFleetToken(secret, crypto.subtle)
+    printUsage(url, { admit, fleet }, { [SHARED_SCOPE]: shared, [LOCAL_CLUSTER]: local })
   } catch (error) {
     console.error(error instanceof Error ? error.message : error)
     stop('SIGTERM')

@@ -122,7 +122,7 @@ export function decideAdmission(
     configs.push(resolved.config)
   }
   const pod: JsonObject = request.object ?? {}
-  const result = buildPatch(pod, configs, settings)
+  const result = buildPatch(pod, configs, settings, lookup.hashOf)
   if (result.conflicts.length > 0) {
     return {
       kind: 'skip',

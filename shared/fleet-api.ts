@@ -60,3 +60,80 @@ export interface ScopeState {
   /** How many configs the served revision holds. */
   readonly configs: number
 }
+
+/** How the injected pods of a cluster compare with what its view serves now. */
+export interface DriftCounts {
+  /** Pod-config pairs whose stamped hash is the one served now. */
+  readonly current: number
+  /** Pod-config pairs stamped with another hash of a config still served: they run an old sidecar. */
+  readonly drifted: number
+  /** Pod-config pairs of a config the view no longer serves at all. */
+  readonly unserved: number
+}
+
+/** Injected pods of one `config@hash`, over every namespace, and how it stands against the view. */
+export interface PodDriftRow {
+  readonly config: string
+  readonly hash: string
+  readonly pods: number
+  /** The short hash the cluster's view serves for `config` now; absent when it serves none. */
+  readonly served?: string
+  readonly state: 'current' | 'drifted' | 'unserved'
+}
+
+/** The last pod report of a cluster, as the fleet registry keeps it (namespaces summed). */
+export interface PodSummary {
+  readonly listedAt: string
+  /** When the Worker received the report. */
+  readonly receivedAt: string
+  readonly totalPods: number
+  /** Rows the relay sent (per namespace), before they were summed per config@hash. */
+  readonly rows: number
+  readonly byConfig: readonly {
+    readonly config: string
+    readonly hash: string
+    readonly pods: number
+  }[]
+}
+
+/** Body of `GET /v1/clusters/{cluster}/status` (sync token), and of one cluster of the fleet. */
+export interface ClusterStatusView {
+  readonly cluster: string
+  /** ISO time of the last heartbeat the Worker received, good or refused. */
+  readonly lastSeen?: string
+  /** Seconds since `lastSeen`. */
+  readonly syncAgeSeconds?: number
+  /** The last good heartbeat. */
+  readonly status?: ClusterStatusReport
+  /** The last heartbeat refused as malformed, when it came after the last good one. */
+  readonly refused?: { readonly at: string; readonly message: string }
+  /** The scope's writer: revision served, pinned, last publish. Absent when it did not answer. */
+  readonly scope?: ScopeState
+  /** The configs the cluster's view serves now: its own scope's, then `shared`'s. */
+  readonly servedConfigs?: number
+  readonly pods?: PodSummary & { readonly drift: readonly PodDriftRow[] }
+  readonly drift?: DriftCounts
+}
+
+/** One row of `GET /v1/fleet` (fleet token). */
+export interface FleetClusterRow {
+  readonly cluster: string
+  readonly lastSeen?: string
+  readonly syncAgeSeconds?: number
+  readonly relayVersion?: string
+  readonly kubernetesVersion?: string
+  /** What the relay saw in labelled ConfigMaps. */
+  readonly configs?: { readonly seen: number; readonly valid: number; readonly invalid: number }
+  /** Configs the cluster's view serves now (own scope and `shared`). */
+  readonly servedConfigs?: number
+  readonly revision?: number
+  readonly pinned?: boolean
+  readonly drift?: DriftCounts
+  readonly lastError?: { readonly at: string; readonly message: string }
+}
+
+/** Body of `GET /v1/fleet` (fleet token). */
+export interface FleetView {
+  readonly generatedAt: string
+  readonly clusters: readonly FleetClusterRow[]
+}

@@ -1,3 +1,8 @@
+import {
+  formatInjectedAnnotation,
+  type InjectedConfig,
+  injectedAnnotationKey,
+} from './injected-annotation.ts'
 import { combineConfigs, type Injection, readPodContainers } from './injection.ts'
 import { isJsonObject, type JsonObject, ownMember } from './json.ts'
 import {
@@ -11,7 +16,8 @@ import {
   withShared,
 } from './patch-ops.ts'
 import { patchServiceAccount } from './service-account.ts'
-import type { InjectionSettings, PatchOp, SidecarConfig } from './types.ts'
+import { parseSidecarRef } from './sidecar-ref.ts'
+import type { ConfigLookup, InjectionSettings, PatchOp, SidecarConfig } from './types.ts'
 
 export { SERVICE_ACCOUNT_MOUNT_PATH } from './service-account.ts'
 
@@ -30,11 +36,13 @@ export interface PatchResult {
 /**
  * The JSON Patch injecting `configs` (already resolved) into `pod`, in tumblr's semantics with
  * its bugs fixed. It applies cleanly to `pod`, and building again on the result yields nothing.
+ * With `hashOf`, the pod is stamped with what it got (`{ns}/injected: logger:v1@0a1b2c3d`).
  */
 export function buildPatch(
   pod: JsonObject,
   configs: readonly SidecarConfig[],
   settings: InjectionSettings,
+  hashOf?: ConfigLookup['hashOf'],
 ): PatchResult {
   const spec = objectAt(pod, 'spec')
   const injection = combineConfigs(configs, readPodContainers(spec ?? {}))
@@ -44,7 +52,8 @@ export function buildPatch(
   const ops: PatchOp[] = []
   if (spec === undefined) ops.push({ op: 'add', path: '/spec', value: {} })
   patchSpec(ops, spec ?? {}, injection)
-  patchMetadata(ops, pod, injection, `${settings.annotationNamespace}/status`)
+  const stamp = stampOf(applied, hashOf)
+  patchMetadata(ops, pod, injection, settings.annotationNamespace, stamp)
   return { patch: ops, applied, clashes, conflicts }
 }
 
@@ -94,18 +103,50 @@ function patchSpec(ops: PatchOp[], spec: JsonObject, injection: Injection): void
     ops.push({ op: 'add', path: '/spec/hostPID', value: true })
   }
 }
+/** The stamp of the configs applied, when every one of their content hashes is known. */
+function stampOf(applied: readonly string[], hashOf: ConfigLookup['hashOf']): string | undefined {
+  if (hashOf === undefined) return undefined
+  const stamped: InjectedConfig[] = []
+  for (const config of applied) {
+    const ref = parseSidecarRef(config)
+    const hash = ref.ok ? hashOf(ref.ref) : undefined
+    if (hash === undefined) return undefined
+    stamped.push({ config, hash })
+  }
+  return formatInjectedAnnotation(stamped)
+}
+
 function patchMetadata(
   ops: PatchOp[],
   pod: JsonObject,
   injection: Injection,
-  statusKey: string,
+  annotationNamespace: string,
+  stamp: string | undefined,
 ): void {
+  const statusKey = `${annotationNamespace}/status`
+  const stampKey = injectedAnnotationKey(annotationNamespace)
   const metadata = objectAt(pod, 'metadata')
   if (metadata === undefined) ops.push({ op: 'add', path: '/metadata', value: {} })
   addKeys(ops, '/metadata/labels', objectAt(metadata ?? {}, 'labels'), injection.labels)
   const annotations = objectAt(metadata ?? {}, 'annotations')
-  const extra = new Map([...injection.annotations].filter(([key]) => key !== statusKey))
-  const created = addKeys(ops, '/metadata/annotations', annotations, extra)
+  // The stamp is the injector's to write: a config's annotation of that name does not count.
+  const extra = new Map(
+    [...injection.annotations].filter(([key]) => key !== statusKey && key !== stampKey),
+  )
+  let created = addKeys(ops, '/metadata/annotations', annotations, extra)
+  // The stamp replaces one the pod carries (copied from another pod's manifest, say).
+  if (
+    stamp !== undefined &&
+    (annotations === undefined || ownMember(annotations, stampKey) !== stamp)
+  ) {
+    if (annotations === undefined && !created) {
+      ops.push({ op: 'add', path: '/metadata/annotations', value: { [stampKey]: stamp } })
+      created = true
+    } else {
+      const path = `/metadata/annotations/${escapePointerToken(stampKey)}`
+      ops.push({ op: 'add', path, value: stamp })
+    }
+  }
   // The status annotation goes last, after everything it vouches for.
   const status = annotations === undefined ? undefined : ownMember(annotations, statusKey)
   if (typeof status === 'string' && status.toLowerCase() === 'injected') return

@@ -111,5 +111,11 @@ export type Decision =
       readonly warnings: readonly string[]
     }
 
-/** Looks a config up by canonical reference; `undefined` when unknown. Synchronous: callers fetch first. */
-export type ConfigLookup = (ref: SidecarRef) => SidecarConfig | undefined
+/**
+ * Looks a config up by canonical reference; `undefined` when unknown. Synchronous: callers fetch
+ * first. A lookup over stored configs also tells each one's content hash (`hashOf`), which the
+ * injected stamp records on the pod; a lookup without it stamps nothing.
+ */
+export type ConfigLookup = ((ref: SidecarRef) => SidecarConfig | undefined) & {
+  readonly hashOf?: (ref: SidecarRef) => string | undefined
+}

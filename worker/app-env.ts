@@ -4,6 +4,7 @@ import type { ConfigReader } from './configs/config-reader.ts'
 import type { ConfigStore } from './configs/config-store.ts'
 import type { KvLimits } from './configs/kv-limits.ts'
 import type { ScopeDirectory } from './configs/scope-api.ts'
+import type { AdmissionCounter } from './fleet/admission-counter.ts'
 import type { WorkerSettings } from './settings.ts'
 import type { TokenAuth } from './http/token-auth.ts'
 
@@ -34,4 +35,6 @@ export interface AppDeps {
   readonly now: () => number
   /** Each scope's only writer (its Durable Object): pushes, history, rollback. */
   readonly scopes: ScopeDirectory
+  /** The isolate's admission counts, sent to the fleet object now and then, never awaited. */
+  readonly admissions: AdmissionCounter
 }

@@ -17,13 +17,19 @@ import { registerPreviewRoute } from './admission/preview-route.ts'
 import type { WorkerSettings } from './settings.ts'
 import { createTokenAuth } from './http/token-auth.ts'
 import { registerValidateRoute } from './admission/validate-route.ts'
+import { createAdmissionCounter } from './fleet/admission-counter.ts'
+import type { FleetDirectory } from './fleet/fleet-registry.ts'
+import { registerFleetRoutes } from './fleet/fleet-routes.ts'
+import { registerStatusRoutes } from './fleet/status-routes.ts'
 
 /** The body of every 404: the routes there are, never the path asked for. */
 export const NOT_FOUND =
   'no such route; the Worker serves GET /healthz, POST /v1/admit/{cluster}/{token}, ' +
   'POST /v1/validate/{cluster}/{token}, GET and PUT /v1/clusters/{cluster}/configs, ' +
   'POST /v1/clusters/{cluster}/preview, GET /v1/clusters/{cluster}/revisions[/{n}], ' +
-  'POST /v1/clusters/{cluster}/rollback, POST /v1/clusters/{cluster}/unpin'
+  'POST /v1/clusters/{cluster}/rollback, POST /v1/clusters/{cluster}/unpin, ' +
+  'GET and PUT /v1/clusters/{cluster}/status, PUT /v1/clusters/{cluster}/pods, ' +
+  'GET /v1/fleet, GET /v1/fleet/clusters/{cluster}, GET /v1/fleet/metrics'
 
 /** The adapters the Worker runs on; `kv`, `scopes` and `settings` are required. */
 export interface AppOptions {
@@ -32,6 +38,11 @@ export interface AppOptions {
   /** The writer of each scope (the `SCOPES` Durable Objects): the app never writes KV itself. */
   readonly scopes: ScopeDirectory
   readonly settings: WorkerSettings
+  /**
+   * The fleet registry (the `FLEET` Durable Object): cluster reports and admission counts.
+   * Without it, the status and fleet routes fail and admission counts are dropped.
+   */
+  readonly fleet?: FleetDirectory
   readonly log?: LogSink
   readonly now?: () => number
 }
@@ -50,6 +61,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   const store = createKvConfigStore(kvLimits.wrap(options.kv))
   const { settings } = options
+  const fleet: FleetDirectory =
+    options.fleet ??
+    (() => {
+      throw new Error('no fleet registry: the app was built without `fleet`')
+    })
   const deps: AppDeps = {
     store,
     kvLimits,
@@ -57,6 +73,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     now,
     log: options.log ?? consoleLog,
     scopes: options.scopes,
+    admissions: createAdmissionCounter({
+      fleet,
+      intervalMs: settings.metricsFlushMs,
+      now,
+      // The counts stay in memory for the next send; the log says why this one failed.
+      onError: (error) => {
+        const message = error instanceof Error ? error.message : String(error)
+        console.error(JSON.stringify({ event: 'admission_counts_not_sent', message }))
+      },
+    }),
     auth: createTokenAuth(settings.secrets),
     reader: createConfigReader({
       store,
@@ -91,6 +117,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   registerIngestRoutes(app, deps)
   registerRevisionRoutes(app, deps)
   registerPreviewRoute(app, deps)
+  registerStatusRoutes(app, deps, fleet)
+  registerFleetRoutes(app, deps, fleet)
   // A fixed text: the path may carry a token, even one the URL parser moved (`/v1/admit/%2e%2e/t`).
   app.notFound((c) => c.json({ error: NOT_FOUND }, 404))
   app.onError((error, c) => {

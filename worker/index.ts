@@ -5,6 +5,7 @@ import { encodeAdmission } from './admission/admission-response.ts'
 import { admitUnchanged } from './admission/admit-route.ts'
 import { createApp } from './app.ts'
 import { readJsonBody } from './http/json-body.ts'
+import { FLEET_OBJECT_NAME } from './fleet/fleet-registry.ts'
 import { ADMISSION_MAX_BYTES, readWorkerSettings, SettingsError } from './settings.ts'
 
 export { ScopeObject } from './configs/scope-object.ts'
@@ -24,6 +25,8 @@ function appFor(env: Env): App | SettingsError {
         kv: env.CONFIGS,
         // One object per scope, by name: the scope's only writer.
         scopes: (scope) => env.SCOPES.getByName(scope),
+        // One fleet object: the cluster registry and the admission counts.
+        fleet: () => env.FLEET.getByName(FLEET_OBJECT_NAME),
         // A plain copy: the settings reader takes any record of variables and checks each.
         settings: readWorkerSettings({ ...env }),
       })

@@ -31,6 +31,11 @@ export interface WorkerSettings {
   readonly admissionLog: AdmissionLogMode
   /** What each scope keeps of its history (the scope object applies it at every commit). */
   readonly history: RetentionPolicy
+  /**
+   * How often an isolate sends the admissions it counted to the fleet object, at most; losing
+   * an isolate loses at most this long of its counts.
+   */
+  readonly metricsFlushMs: number
 }
 
 /** The raw variables, as wrangler.toml `[vars]` and secrets provide them. */
@@ -120,6 +125,7 @@ export function readWorkerSettings(env: SettingsEnv): WorkerSettings {
     ...readCacheAndScopeBytes(env),
     admissionLog,
     history: readHistorySettings(env),
+    metricsFlushMs: readInteger(env, 'INJECTOR_METRICS_FLUSH_SECONDS', 5, 1, 60) * 1000,
   }
 }
 

@@ -144,6 +144,10 @@ describe('preview', () => {
       annotations: {
         'injector.tumblr.com/request': 'logger:v1, metrics:v1',
         'example.com/sidecars-from': 'edge-sidecar-injector',
+        // The stamp the Worker would put: each config with its short content hash.
+        'injector.tumblr.com/injected': expect.stringMatching(
+          /^logger:v1@[0-9a-f]{8},metrics:v1@[0-9a-f]{8}$/,
+        ) as unknown as string,
         'injector.tumblr.com/status': 'injected',
       },
     })
@@ -165,7 +169,7 @@ describe('preview', () => {
       '--explain',
     ])
     expect(run.stdout).toBe(
-      'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 6 operations\n',
+      'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 7 operations\n',
     )
   })
 

@@ -54,7 +54,11 @@ describe('token', () => {
       { INJECTOR_SECRET: SECRET },
       'error: --only: expected "admit" or "sync", got "both"',
     ],
-    [[], { INJECTOR_SECRET: SECRET }, "error: required option '--cluster <name>' not specified"],
+    [
+      [],
+      { INJECTOR_SECRET: SECRET },
+      'error: --cluster <name> is required (or --fleet for the fleet token)',
+    ],
   ])('%j fails with one clear line and prints no token', async (args, env, message) => {
     const run = await runCli(['token', ...args], { env })
     expect(run.code).toBe(1)

@@ -36,6 +36,7 @@ const CLI_COMMANDS = [
   'history',
   'rollback',
   'unpin',
+  'status',
   'token',
   'webhook-config',
 ]

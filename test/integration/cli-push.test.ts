@@ -104,7 +104,7 @@ describe('push against a real Worker', () => {
       '--explain',
     ])
     expect(explained.stdout).toBe(
-      'namespace: shop\ndecision: inject\nconfigs: logger:v1, metrics:v1\npatch: 7 operations\n',
+      'namespace: shop\ndecision: inject\nconfigs: logger:v1, metrics:v1\npatch: 8 operations\n',
     )
     // Offline and on the Worker, the same configs give the same Deployment.
     const [onWorker, offline] = await Promise.all([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { deriveClusterTokens } from '../../shared/cluster-token.ts'
+import { deriveClusterTokens, deriveFleetToken } from '../../shared/cluster-token.ts'
 import { readDoc, readShellBlocks } from '../support/doc-blocks.ts'
 import { freePort } from '../support/free-port.ts'
 
@@ -83,6 +83,27 @@ describe('npm start (scripts/dev.ts)', () => {
       .filter((op) => op.path === '/spec/containers/-')
       .map((op) => op.value.name)
     expect(added).toEqual(['logger', 'statsd-exporter'])
+
+    // The fleet token and the status command it prints, pasted as printed; then the metrics,
+    // which count the admission above (an isolate sends its first count at once).
+    const fleet = await deriveFleetToken(secret, crypto.subtle)
+    expect(output()).toContain(fleet)
+    const shellEnv = {
+      ...process.env,
+      PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+    }
+    const statusLine = output()
+      .split('\n')
+      .find((line) => line.includes('sidecar-injector status'))
+    const status = await run('sh', ['-c', statusLine ?? 'false'], { cwd: root, env: shellEnv })
+    expect(status.stdout).toBe('no cluster has reported yet\n')
+    const metricsLine = output()
+      .split('\n')
+      .find((line) => line.includes('/v1/fleet/metrics'))
+    const metrics = await run('sh', ['-c', metricsLine ?? 'false'], { cwd: root, env: shellEnv })
+    expect(metrics.stdout).toContain(
+      'sidecar_injector_admissions_total{cluster="local",decision="inject",reason="injected",config="logger:v1"} 1',
+    )
 
     // The README's walkthrough blocks that need this local Worker, run as written but for its
     // port and vars file.

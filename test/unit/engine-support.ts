@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto'
 import fastJsonPatch from 'fast-json-patch'
 import type { AdmissionRequest } from '../../shared/admission-review.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../shared/json.ts'
 import { formatConfigIssue, parseSidecarConfig } from '../../shared/sidecar-config.ts'
 import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
-import type { ConfigLookup, PatchOp, SidecarConfig } from '../../shared/types.ts'
+import type { ConfigLookup, PatchOp, SidecarConfig, SidecarRef } from '../../shared/types.ts'
 
 /** Parses a config that must be valid (YAML or JSON text). */
 export function config(text: string): SidecarConfig {
@@ -16,6 +17,22 @@ export function config(text: string): SidecarConfig {
 export function lookupOf(...configs: SidecarConfig[]): ConfigLookup {
   const byRef = new Map(configs.map((c) => [formatSidecarRef(c), c]))
   return (ref) => byRef.get(formatSidecarRef(ref))
+}
+
+/**
+ * A lookup that also tells content hashes, as the Worker's does (SHA-256 of the config's JSON
+ * text), so decisions stamp the pods they inject.
+ */
+export function hashedLookupOf(...configs: SidecarConfig[]): ConfigLookup {
+  const hashes = new Map(
+    configs.map((c) => [
+      formatSidecarRef(c),
+      createHash('sha256').update(JSON.stringify(c)).digest('hex'),
+    ]),
+  )
+  return Object.assign(lookupOf(...configs), {
+    hashOf: (ref: SidecarRef) => hashes.get(formatSidecarRef(ref)),
+  })
 }
 
 /** A v1 Pod CREATE request for `pod` in namespace `apps` unless told otherwise. */

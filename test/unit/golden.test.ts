@@ -10,13 +10,14 @@ import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import { applyPatch } from '../../shared/patch-apply.ts'
 import type { PatchOp } from '../../shared/types.ts'
-import { config, lookupOf } from './engine-support.ts'
+import { config, hashedLookupOf } from './engine-support.ts'
 
 // Review in (`<case>.review.json`), response, patch and patched pod out (`<case>.golden.json`).
 // After a deliberate change, rewrite the outputs with UPDATE_GOLDEN=1 and review the diff.
 const dir = join(import.meta.dirname, '..', 'golden')
 const configDir = join(dir, 'configs')
-const lookup = lookupOf(
+// Hashes as the Worker's lookup tells them: injected pods carry the stamp.
+const lookup = hashedLookupOf(
   ...readdirSync(configDir)
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => config(readFileSync(join(configDir, file), 'utf8'))),

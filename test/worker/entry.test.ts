@@ -166,6 +166,7 @@ describe('readWorkerSettings', () => {
       cacheMaxBytes: 32 * 1024 * 1024,
       admissionLog: 'all',
       history: { minRevisions: 50, minDays: 30 },
+      metricsFlushMs: 5000,
     })
   })
 

@@ -8,6 +8,7 @@ import { createApp } from '../../worker/app.ts'
 import type { KvLike } from '../../worker/configs/config-store.ts'
 import type { ScopeDirectory } from '../../worker/configs/scope-api.ts'
 import type { ScopeObject } from '../../worker/configs/scope-object.ts'
+import { FLEET_OBJECT_NAME, type FleetDirectory } from '../../worker/fleet/fleet-registry.ts'
 import { readWorkerSettings } from '../../worker/settings.ts'
 import { podCreateReview } from '../support/pod-review.ts'
 
@@ -134,6 +135,8 @@ export function brokenKv(mode: 'throw' | 'hang'): KvLike {
 
 export interface TestAppOptions {
   readonly kv?: KvLike
+  /** The fleet registry; the real fleet object (binding FLEET) unless told otherwise. */
+  readonly fleet?: FleetDirectory
   readonly vars?: Readonly<Record<string, string>>
   /** The app's clock, and the scope objects' while this app calls them. */
   readonly now?: () => number
@@ -150,6 +153,7 @@ export function testApp(options: TestAppOptions = {}) {
   const app = createApp({
     kv: options.kv ?? freshKv(),
     scopes: scopeDirectory(options.now),
+    fleet: options.fleet ?? (() => env.FLEET.getByName(FLEET_OBJECT_NAME)),
     settings,
     log: (line) => {
       logs.push(line)

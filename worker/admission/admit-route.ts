@@ -1,7 +1,8 @@
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { decodeReview } from '../../shared/admission-review.ts'
 import { decideAdmission, planAdmission } from '../../shared/decision.ts'
 import type { FailOpenReason } from '../../shared/skip-reason.ts'
+import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
 import type { Decision } from '../../shared/types.ts'
 import { logAdmission } from './admission-log.ts'
 import { encodeAdmissionReply } from './admission-response.ts'
@@ -12,7 +13,7 @@ import { readJsonBody } from '../http/json-body.ts'
 
 /** `POST /v1/admit/{cluster}/{token}`: AdmissionReview in, AdmissionReview out, no side effects. */
 export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
-  const { settings, reader, auth, log, now } = deps
+  const { settings, reader, auth, log, now, admissions } = deps
   app.post('/v1/admit/:cluster/:token', async (c) => {
     const cost = { startedAt: now(), kvOps: 0 }
     c.set('cost', cost)
@@ -45,6 +46,19 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
           : decideAdmission(request, settings.injection, lookup, plan)
     }
     const reply = encodeAdmissionReply(review, decision)
+    // Counted in memory; a send to the fleet object, when due, outlives the response unawaited.
+    const final = reply.decision
+    admissions.record(
+      cluster,
+      final.kind,
+      final.kind === 'inject' ? 'injected' : final.reason,
+      final.kind === 'inject'
+        ? final.configs
+        : plan.kind === 'lookup'
+          ? plan.refs.map(formatSidecarRef)
+          : [],
+    )
+    admissions.flush(waitUntilOf(c))
     logAdmission(log, settings.admissionLog, {
       cluster,
       request,
@@ -54,6 +68,16 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     })
     return c.body(reply.text, 200, { 'content-type': 'application/json' })
   })
+}
+
+/** The request's `waitUntil`, when it has an execution context (tests may call the app without). */
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx
+    return (promise) => ctx.waitUntil(promise)
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -62,7 +62,7 @@ export function createSnapshotLookup(
   }
   // decideAdmission asks for a ref several times; each is resolved once per request.
   const answered = new Map<string, SidecarConfig | undefined>()
-  return (ref) => {
+  const lookup: ConfigLookup = (ref) => {
     const name = formatSidecarRef(ref)
     if (answered.has(name)) return answered.get(name)
     const located = locate(name)
@@ -83,4 +83,7 @@ export function createSnapshotLookup(
     answered.set(name, answer)
     return answer
   }
+  // The hash the cluster's view serves for a config: what the pod is stamped with.
+  const hashOf = (ref: Parameters<ConfigLookup>[0]) => locate(formatSidecarRef(ref))?.entry.hash
+  return Object.assign(lookup, { hashOf })
 }

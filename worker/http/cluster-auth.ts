@@ -20,6 +20,15 @@ export async function authorizeCluster(
   throw unauthorized()
 }
 
+/** Checks the fleet token of a fleet route: the same 401 as any wrong token, cluster tokens included. */
+export async function authorizeFleet(c: Context, auth: TokenAuth): Promise<void> {
+  const presented = bearerToken(c)
+  if (await auth.verifyFleet(presented)) return
+  const token = presented === undefined ? 'none' : await fingerprintToken(presented)
+  console.warn(JSON.stringify({ event: 'unauthorized', kind: 'fleet', token }))
+  throw unauthorized()
+}
+
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */
 export function bearerToken(c: Context): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')

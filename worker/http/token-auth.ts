@@ -1,6 +1,7 @@
 import {
   type ClusterTokens,
   deriveClusterTokens,
+  deriveFleetToken,
   equalsConstantTime,
 } from '../../shared/cluster-token.ts'
 
@@ -10,6 +11,8 @@ export type TokenKind = keyof ClusterTokens
 /** Checks presented tokens against the ones derived from the current and previous secret. */
 export interface TokenAuth {
   verify(cluster: string, kind: TokenKind, presented: string | undefined): Promise<boolean>
+  /** The fleet token: every cluster's status and the metrics. No cluster token passes it. */
+  verifyFleet(presented: string | undefined): Promise<boolean>
 }
 
 // Derivation is two HMACs per secret; a warm isolate keeps them for the clusters it serves.
@@ -27,7 +30,15 @@ export function createTokenAuth(secrets: readonly string[]): TokenAuth {
     }
     return tokens
   }
+  let fleet: Promise<string[]> | undefined
   return {
+    async verifyFleet(presented) {
+      if (presented === undefined || presented === '') return false
+      fleet ??= Promise.all(secrets.map((s) => deriveFleetToken(s, crypto.subtle)))
+      let match = false
+      for (const token of await fleet) if (equalsConstantTime(token, presented)) match = true
+      return match
+    },
     async verify(cluster, kind, presented) {
       if (presented === undefined || presented === '') return false
       let match = false

@@ -1,0 +1,77 @@
+import type { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { parseClusterName } from '../../shared/cluster-name.ts'
+import type { FleetView } from '../../shared/fleet-api.ts'
+import { formatFleetMetrics } from '../../shared/fleet-metrics.ts'
+import type { AppDeps, AppEnv } from '../app-env.ts'
+import { authorizeFleet } from '../http/cluster-auth.ts'
+import { buildClusterView, fleetRow } from './cluster-view.ts'
+import type { FleetDirectory } from './fleet-registry.ts'
+import { readServedViewsOrNone } from './served-view.ts'
+import { stateOf } from './status-routes.ts'
+
+/**
+ * The fleet's routes, with the fleet token only: `GET /v1/fleet` (every cluster that reported),
+ * `GET /v1/fleet/clusters/{cluster}` (one in full) and `GET /v1/fleet/metrics` (Prometheus).
+ */
+export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: FleetDirectory): void {
+  const { auth, now, scopes, store } = deps
+
+  /** Every reporting cluster's view; scope states in parallel, snapshots 8 clusters a KV call. */
+  const views = async () => {
+    const records = await fleet().clusters()
+    const names = records.map((r) => r.cluster)
+    const [states, served] = await Promise.all([
+      Promise.all(names.map((name) => stateOf(scopes, name))),
+      readServedViewsOrNone(store, names),
+    ])
+    const at = now()
+    return records.map((record, i) =>
+      buildClusterView(record.cluster, record, states[i], served.get(record.cluster), at),
+    )
+  }
+
+  app.get('/v1/fleet', async (c) => {
+    await authorizeFleet(c, auth)
+    const view: FleetView = {
+      generatedAt: new Date(now()).toISOString(),
+      clusters: (await views()).map(fleetRow),
+    }
+    return c.json(view)
+  })
+
+  app.get('/v1/fleet/clusters/:cluster', async (c) => {
+    await authorizeFleet(c, auth)
+    const parsed = parseClusterName(c.req.param('cluster'))
+    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
+    const cluster = parsed.name
+    const [record, scope, served] = await Promise.all([
+      fleet().cluster(cluster),
+      stateOf(scopes, cluster),
+      readServedViewsOrNone(store, [cluster]),
+    ])
+    if (record === undefined && (scope === undefined || scope.headRevision === 0)) {
+      throw new HTTPException(404, {
+        message: `cluster "${cluster}" has neither reported nor been pushed to`,
+      })
+    }
+    return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
+  })
+
+  app.get('/v1/fleet/metrics', async (c) => {
+    await authorizeFleet(c, auth)
+    const [admissions, clusters] = await Promise.all([fleet().admissions(), views()])
+    const text = formatFleetMetrics(
+      admissions,
+      clusters.map((view) => ({
+        cluster: view.cluster,
+        ...(view.syncAgeSeconds === undefined ? {} : { syncAgeSeconds: view.syncAgeSeconds }),
+        ...(view.lastSeen === undefined
+          ? {}
+          : { lastSeenSeconds: Math.floor(Date.parse(view.lastSeen) / 1000) }),
+        ...(view.pods === undefined ? {} : { pods: view.pods.drift }),
+      })),
+    )
+    return c.body(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+  })
+}
