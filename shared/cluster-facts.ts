@@ -44,7 +44,8 @@ export function emptyClusterFacts(name: string, kubernetesVersion?: string): Clu
 export function checkClusterFactsPush(
   value: unknown,
 ): { ok: true; facts: ClusterFactsPush } | { ok: false; message: string } {
-  if (!isRecord(value)) return fail('cluster', 'must be an object with labels and namespaceDefaults')
+  if (!isRecord(value))
+    return fail('cluster', 'must be an object with labels and namespaceDefaults')
   for (const key of Object.keys(value)) {
     if (key !== 'labels' && key !== 'namespaceDefaults') {
       return fail(`cluster.${key}`, 'unknown field; valid fields are labels, namespaceDefaults')
@@ -120,4 +121,59 @@ function fail(path: string, message: string): { ok: false; message: string } {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Facts as stored with a scope (snapshot header); every field may be missing. */
+export interface StoredClusterFacts {
+  readonly labels?: Readonly<Record<string, string>>
+  readonly namespaceDefaults?: Readonly<Record<string, string>>
+  readonly kubernetesVersion?: string
+}
+
+/** The facts of cluster `name` from what its scope stores (nothing stored: none known). */
+export function clusterFactsFrom(
+  name: string,
+  stored: StoredClusterFacts | undefined,
+): ClusterFacts {
+  if (stored === undefined) return emptyClusterFacts(name)
+  const version = stored.kubernetesVersion
+  return {
+    name,
+    labels: stored.labels ?? {},
+    namespaceDefaults: stored.namespaceDefaults ?? {},
+    ...(typeof version === 'string' ? { kubernetesVersion: version } : {}),
+  }
+}
+
+/** The facts a push leaves: each field it carries replaces the stored one; absent ones are kept. */
+export function mergeClusterFacts(
+  stored: ClusterFactsPush,
+  pushed: ClusterFactsPush | undefined,
+): ClusterFactsPush {
+  if (pushed === undefined) return stored
+  const labels = pushed.labels ?? stored.labels
+  const namespaceDefaults = pushed.namespaceDefaults ?? stored.namespaceDefaults
+  return {
+    ...(labels === undefined || Object.keys(labels).length === 0 ? {} : { labels }),
+    ...(namespaceDefaults === undefined || Object.keys(namespaceDefaults).length === 0
+      ? {}
+      : { namespaceDefaults }),
+  }
+}
+
+/** Whether two sets of pushed facts say the same, whatever their key order; empty equals absent. */
+export function sameClusterFacts(a: ClusterFactsPush, b: ClusterFactsPush): boolean {
+  return (
+    sameMap(a.labels ?? {}, b.labels ?? {}) &&
+    sameMap(a.namespaceDefaults ?? {}, b.namespaceDefaults ?? {})
+  )
+}
+
+function sameMap(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  return keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key])
 }

@@ -91,9 +91,7 @@ function render(
 function sameFacts(a: ClusterFacts | undefined, b: ClusterFacts | undefined): boolean {
   if (a === b) return true
   if (a === undefined || b === undefined) return false
-  return (
-    a.name === b.name && a.labels === b.labels && a.kubernetesVersion === b.kubernetesVersion
-  )
+  return a.name === b.name && a.labels === b.labels && a.kubernetesVersion === b.kubernetesVersion
 }
 
 function featuresOf(config: SidecarConfig): Features {

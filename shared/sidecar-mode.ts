@@ -50,7 +50,10 @@ export function chooseSidecarMode(
   }
   const parsed = parseKubernetesVersion(version)
   if (parsed === undefined) {
-    return { native: false, why: `auto: Kubernetes version "${version}" does not read as major.minor` }
+    return {
+      native: false,
+      why: `auto: Kubernetes version "${version}" does not read as major.minor`,
+    }
   }
   return isAtLeast(parsed, NATIVE_SIDECAR_VERSION)
     ? { native: true, why: `auto: Kubernetes ${version} is ${at} or later` }
