@@ -53,7 +53,7 @@ function render(
   let current = config
   if (found.variables) {
     if (cluster === undefined) {
-      return { ok: false, message: 'uses ${cluster.…} values, and no cluster is known here' }
+      return { ok: false, message: `uses \${cluster.…} values, and no cluster is known here` }
     }
     let failure: string | undefined
     current = mapTemplateFields(current, (text, path) => {
