@@ -98,7 +98,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--cluster-label <key=value>',
-      'offline: a cluster label, for ${cluster.labels.<key>} (repeatable)',
+      `offline: a cluster label, for \${cluster.labels.<key>} (repeatable)`,
       collect,
       [],
     )
@@ -109,7 +109,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
     .option('--worker <url>', 'ask this Worker instead, with the configs it holds for --cluster')
     .option(
       '--cluster <name>',
-      'with --worker: the cluster whose configs (and `shared`) to use; offline: the ${cluster.name} (default preview)',
+      `with --worker: the cluster whose configs (and \`shared\`) to use; offline: the \${cluster.name} (default preview)`,
     )
     .option(
       '--token-file <path>',
