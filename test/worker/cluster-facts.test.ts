@@ -1,0 +1,254 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs hold ${cluster.…} text, not templates
+import { describe, expect, it } from 'vitest'
+import type { IngestResponse } from '../../shared/ingest-api.ts'
+import type { JsonObject } from '../../shared/json.ts'
+import {
+  admissionOf,
+  configText,
+  freshKv,
+  podReview,
+  postReview,
+  scopeDirectory,
+  source,
+  testApp,
+  tokensFor,
+  watchScopeKv,
+} from './harness.ts'
+
+type App = ReturnType<typeof testApp>['app']
+
+/** Pushes configs with the cluster facts a relay sends (none when `cluster` is undefined). */
+async function pushWithFacts(
+  app: App,
+  scope: string,
+  configs: readonly string[],
+  cluster?: unknown,
+): Promise<Response> {
+  const { sync } = await tokensFor(scope)
+  const body = {
+    configs: configs.map((text, i) => ({ text, source: source(`cm-${i}`) })),
+    ...(cluster === undefined ? {} : { cluster }),
+  }
+  return app.request(`/v1/clusters/${scope}/configs`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+/** The header of the scope's snapshot in KV. */
+async function header(scope: string): Promise<JsonObject> {
+  const key = `configs/${scope}`
+  const text = (await freshKv().get([key], 'text')).get(key) ?? ''
+  return JSON.parse(text.slice(0, text.indexOf('\n'))) as JsonObject
+}
+
+/** The containers an admission in a new isolate adds, by list. */
+async function injected(scope: string, review: JsonObject) {
+  const { app, logs } = testApp()
+  const admission = await admissionOf(await postReview(app, scope, review))
+  const added = (list: string) =>
+    admission.patch
+      .filter((op) => op.path.startsWith(`/spec/${list}`))
+      .flatMap((op) => (Array.isArray(op.value) ? op.value : [op.value]))
+      .map((c) => c as JsonObject)
+  return { admission, containers: added('containers'), inits: added('initContainers'), logs }
+}
+
+const shipper = [
+  'name: shipper:v1',
+  'containers:',
+  '  - name: shipper',
+  '    image: fluent-bit:3.2',
+  '    sidecarMode: auto',
+  '    args: ["--tag=${cluster.name}/${cluster.labels.region}", "--pod=$(POD_NAME)"]',
+].join('\n')
+
+describe('cluster facts: push, scope object, KV header, admission', () => {
+  it('injects a namespace default into a pod without a request, and says so in the log', async () => {
+    const { app } = testApp()
+    const res = await pushWithFacts(app, 'alpha', [configText('logger:v1')], {
+      labels: { region: 'eu-west-1' },
+      namespaceDefaults: { shop: 'logger:v1' },
+    })
+    expect(res.status).toBe(200)
+    expect(await header('alpha')).toMatchObject({
+      revision: 1,
+      facts: { labels: { region: 'eu-west-1' }, namespaceDefaults: { shop: 'logger:v1' } },
+    })
+    const inShop = await injected('alpha', podReview(undefined, 'shop'))
+    expect(inShop.containers.map((c) => c.name)).toEqual(['logger'])
+    expect(inShop.logs[0]).toMatchObject({
+      reason: 'injected',
+      notes: ['request "logger:v1" from namespace default of "shop"'],
+    })
+    const elsewhere = await injected('alpha', podReview(undefined, 'apps'))
+    expect(elsewhere.admission.patch).toEqual([])
+  })
+
+  it('keeps the facts on a push without them, and makes a revision of a change of facts alone', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    const configs = [configText('logger:v1')]
+    const facts = { namespaceDefaults: { shop: 'logger:v1' } }
+    const first = (await (
+      await pushWithFacts(app, 'alpha', configs, facts)
+    ).json()) as IngestResponse
+    expect(first).toMatchObject({ revision: 1, unchanged: false })
+    clock += 1_000
+    const kv = await watchScopeKv('alpha')
+    // No `cluster`: the stored facts stay, and nothing is written.
+    const kept = (await (await pushWithFacts(app, 'alpha', configs)).json()) as IngestResponse
+    expect(kept).toMatchObject({ revision: 1, unchanged: true })
+    // The same facts again, in another key order: nothing is written either.
+    const same = await pushWithFacts(app, 'alpha', configs, { labels: {}, ...facts })
+    expect(((await same.json()) as IngestResponse).unchanged).toBe(true)
+    expect(kv.puts).toBe(0)
+    expect((await injected('alpha', podReview(undefined, 'shop'))).containers).toHaveLength(1)
+    // The namespace annotation removed: a revision of its own, published at once.
+    const removed = await pushWithFacts(app, 'alpha', configs, { namespaceDefaults: {} })
+    expect((await removed.json()) as IngestResponse).toMatchObject({
+      revision: 2,
+      unchanged: false,
+      published: true,
+      removed: [],
+    })
+    expect(kv.puts).toBe(1)
+    expect(await header('alpha')).not.toHaveProperty('facts')
+    expect((await injected('alpha', podReview(undefined, 'shop'))).admission.patch).toEqual([])
+  })
+
+  it('refuses cluster facts pushed to the shared scope', async () => {
+    const { app } = testApp()
+    const res = await pushWithFacts(app, 'shared', [configText('logger:v1')], {
+      labels: { region: 'eu' },
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^cluster: scope "shared" serves the whole fleet/,
+    )
+    // Nothing was stored.
+    expect((await freshKv().get(['configs/shared'], 'text')).get('configs/shared')).toBeNull()
+  })
+
+  it.each([
+    [{ labels: { region: 'eu west' } }, 'cluster.labels.region: must be a label value'],
+    [{ namespaceDefaults: { shop: 'a:b:c' } }, 'cluster.namespaceDefaults.shop: "a:b:c"'],
+    [{ zones: [] }, 'cluster.zones: unknown field'],
+  ])('answers 400 naming the field for %j', async (cluster, start) => {
+    const { app } = testApp()
+    const res = await pushWithFacts(app, 'alpha', [configText('logger:v1')], cluster)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error.startsWith(start)).toBe(true)
+  })
+
+  it('substitutes cluster values and picks the sidecar mode from the reported version', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    await pushWithFacts(app, 'alpha', [shipper], { labels: { region: 'eu-west-1' } })
+    const request = podReview('shipper:v1')
+    // No heartbeat yet: the version is unknown, so `auto` is a classic container.
+    const unknown = await injected('alpha', request)
+    expect(unknown.containers.map((c) => c.args)).toEqual([
+      ['--tag=alpha/eu-west-1', '--pod=$(POD_NAME)'],
+    ])
+    expect(unknown.inits).toEqual([])
+    const scopes = scopeDirectory(() => clock)
+    clock += 1_000
+    const kv = await watchScopeKv('alpha')
+    expect(await scopes('alpha').setKubernetesVersion('alpha', 'v1.29.3')).toMatchObject({
+      changed: true,
+      published: true,
+    })
+    expect(kv.puts).toBe(1)
+    expect(await header('alpha')).toMatchObject({
+      revision: 1,
+      facts: { kubernetesVersion: 'v1.29.3', labels: { region: 'eu-west-1' } },
+    })
+    const native = await injected('alpha', request)
+    expect(native.containers).toEqual([])
+    expect(native.inits.map((c) => [c.name, c.restartPolicy])).toEqual([['shipper', 'Always']])
+    expect(native.logs[0]?.notes).toEqual([
+      'container "shipper" of "shipper:v1": native sidecar (init container, restartPolicy: Always) (auto: Kubernetes v1.29.3 is 1.29 or later)',
+    ])
+    // The same version again writes nothing.
+    clock += 1_000
+    expect(await scopes('alpha').setKubernetesVersion('alpha', 'v1.29.3')).toMatchObject({
+      changed: false,
+    })
+    expect(kv.puts).toBe(1)
+    // A downgrade report (1.28) republishes, and `auto` goes back to a classic container.
+    expect(await scopes('alpha').setKubernetesVersion('alpha', 'v1.28.9')).toMatchObject({
+      changed: true,
+    })
+    expect(kv.puts).toBe(2)
+    expect((await injected('alpha', request)).inits).toEqual([])
+  })
+
+  it('skips with config_error when a label the config uses is missing', async () => {
+    const { app } = testApp()
+    await pushWithFacts(app, 'alpha', [shipper], { labels: { zone: 'a' } })
+    const { admission, logs } = await injected('alpha', podReview('shipper:v1'))
+    expect(admission.patch).toEqual([])
+    expect(admission.warnings.join('\n')).toContain('cluster label "region" is not set')
+    expect(logs[0]).toMatchObject({ reason: 'config_error' })
+  })
+
+  it('records a version for a scope never pushed to, and serves it in an empty snapshot', async () => {
+    const scopes = scopeDirectory()
+    expect(await scopes('beta').setKubernetesVersion('beta', '1.30+')).toMatchObject({
+      changed: true,
+      published: true,
+    })
+    expect(await header('beta')).toMatchObject({
+      revision: 0,
+      entries: {},
+      facts: { kubernetesVersion: '1.30+' },
+    })
+  })
+
+  it('reads snapshot values written before facts', async () => {
+    await freshKv().put(
+      'configs/alpha',
+      `${JSON.stringify({ format: 2, scope: 'alpha', writtenAt: new Date(0).toISOString(), entries: {} })}\n`,
+    )
+    const { admission, logs } = await injected('alpha', podReview(undefined, 'shop'))
+    expect(admission.allowed).toBe(true)
+    expect(logs[0]).toMatchObject({ reason: 'no_request', kvOps: 1 })
+  })
+})
+
+describe('preview with a Kubernetes version', () => {
+  async function preview(app: App, query: string, body: unknown) {
+    const { sync } = await tokensFor('alpha')
+    return app.request(`/v1/clusters/alpha/preview${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  }
+  const pod = (podReview('shipper:v1').request as { object: JsonObject }).object
+
+  it.each([
+    ['?kubernetesVersion=v1.28.3', 'classic container (auto: Kubernetes v1.28.3 is before 1.29)'],
+    ['?kubernetesVersion=v1.29.0-eks-123', 'native sidecar'],
+    ['', "classic container (auto: the cluster's Kubernetes version is unknown)"],
+  ])('%s: the decision for that version, with its reason', async (query, note) => {
+    const { app } = testApp()
+    await pushWithFacts(app, 'alpha', [shipper], { labels: { region: 'eu' } })
+    const res = await preview(app, query, pod)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { decision: { kind: string; notes?: string[] } }
+    expect(body.decision.kind).toBe('inject')
+    expect(body.decision.notes?.[0]).toContain(note)
+  })
+
+  it('answers 400 for a version text too long to be one', async () => {
+    const { app } = testApp()
+    const res = await preview(app, `?kubernetesVersion=${'9'.repeat(65)}`, pod)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'kubernetesVersion: must be 1 to 64 characters',
+    )
+  })
+})
