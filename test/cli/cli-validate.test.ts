@@ -80,11 +80,8 @@ describe('validate', () => {
         '  - name: shipper',
         '    image: fluent-bit',
         '    sidecarMode: always',
-        '    args: ["--tag=$' +
-          '{cluster.nmae}", "$' +
-          '{HOME}", "$(POD)", "$$' +
-          '{cluster.nmae}"]',
-        '    env: [{name: REGION, value: "$' + '{cluster.labels.region"}]',
+        `    args: ["--tag=\${cluster.nmae}", "\${HOME}", "$(POD)", "$\${cluster.nmae}"]`,
+        `    env: [{name: REGION, value: "\${cluster.labels.region"}]`,
         '',
       ].join('\n'),
     )
@@ -92,13 +89,8 @@ describe('validate', () => {
     expect(run.code).toBe(1)
     expect(run.stdout.split('\n')).toEqual([
       `${file}: containers[0].sidecarMode: must be one of native, classic, auto`,
-      `${file}: containers[0].env[0].value: "$` + `{cluster.labels.region" is not closed with "}"`,
-      `${file}: containers[0].args[0]: unknown variable "$` +
-        `{cluster.nmae}"; the variables are $` +
-        `{cluster.name} and $` +
-        `{cluster.labels.<key>} (write $$` +
-        `{ for a literal $` +
-        `{)`,
+      `${file}: containers[0].env[0].value: "\${cluster.labels.region" is not closed with "}"`,
+      `${file}: containers[0].args[0]: unknown variable "\${cluster.nmae}"; the variables are \${cluster.name} and \${cluster.labels.<key>} (write $\${ for a literal \${)`,
       '',
     ])
   })
