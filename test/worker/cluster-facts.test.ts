@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs hold ${cluster.…} text, not templates
+import { runDurableObjectAlarm } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { IngestResponse } from '../../shared/ingest-api.ts'
 import type { JsonObject } from '../../shared/json.ts'
@@ -9,6 +10,7 @@ import {
   podReview,
   postReview,
   scopeDirectory,
+  scopeStub,
   source,
   testApp,
   tokensFor,
@@ -215,6 +217,60 @@ describe('cluster facts: push, scope object, KV header, admission', () => {
     const { admission, logs } = await injected('alpha', podReview(undefined, 'shop'))
     expect(admission.allowed).toBe(true)
     expect(logs[0]).toMatchObject({ reason: 'no_request', kvOps: 1 })
+  })
+})
+
+describe('cluster facts over time', () => {
+  it("publishes a version reported within KV's write gap by alarm, with the served revision", async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    await pushWithFacts(app, 'alpha', [configText('logger:v1')], { labels: { region: 'eu' } })
+    clock += 100
+    const scopes = scopeDirectory(() => clock)
+    expect(await scopes('alpha').setKubernetesVersion('alpha', 'v1.31.0')).toMatchObject({
+      changed: true,
+      published: false,
+    })
+    expect(await header('alpha')).not.toHaveProperty('facts.kubernetesVersion')
+    clock += 1_000
+    expect(await runDurableObjectAlarm(scopeStub('alpha'))).toBe(true)
+    expect(await header('alpha')).toMatchObject({
+      revision: 1,
+      facts: { labels: { region: 'eu' }, kubernetesVersion: 'v1.31.0' },
+    })
+  })
+
+  it('rolls back the defaults with the configs, and keeps the reported version', async () => {
+    let clock = 1_700_000_000_000
+    const { app } = testApp({ now: () => clock })
+    const configs = [configText('logger:v1')]
+    await pushWithFacts(app, 'alpha', configs, { namespaceDefaults: { shop: 'logger:v1' } })
+    clock += 1_000
+    await scopeDirectory(() => clock)('alpha').setKubernetesVersion('alpha', 'v1.29.1')
+    clock += 1_000
+    await pushWithFacts(app, 'alpha', configs, { namespaceDefaults: { cart: 'logger:v1' } })
+    clock += 1_000
+    const { sync } = await tokensFor('alpha')
+    const res = await app.request('/v1/clusters/alpha/rollback', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sync}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ revision: 1 }),
+    })
+    expect(await res.json()).toMatchObject({ servedRevision: 3, changed: true, pinned: true })
+    expect(await header('alpha')).toMatchObject({
+      revision: 3,
+      facts: { namespaceDefaults: { shop: 'logger:v1' }, kubernetesVersion: 'v1.29.1' },
+    })
+  })
+
+  it('refuses a version text too long to be one, keeping the stored one', async () => {
+    const scopes = scopeDirectory()
+    await scopes('alpha').setKubernetesVersion('alpha', 'v1.29.0')
+    expect(await scopes('alpha').setKubernetesVersion('alpha', 'v'.repeat(65))).toMatchObject({
+      changed: false,
+      refused: 'kubernetesVersion: must be 1 to 64 characters',
+    })
+    expect(await header('alpha')).toMatchObject({ facts: { kubernetesVersion: 'v1.29.0' } })
   })
 })
 

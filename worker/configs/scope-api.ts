@@ -32,6 +32,8 @@ export interface VersionOutcome {
   readonly changed: boolean
   /** KV serves the header with this version now; false while its publish waits. */
   readonly published: boolean
+  /** Why the version was not recorded (not a version text); the stored one is kept. */
+  readonly refused?: string
   readonly kvOps: KvCost
 }
 

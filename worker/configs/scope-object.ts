@@ -226,8 +226,16 @@ export class ScopeObject extends DurableObject<Env> {
   setKubernetesVersion(scope: string, version: string | undefined): Promise<VersionOutcome> {
     return this.#limits.run(async (): Promise<VersionOutcome> => {
       const problem = version === undefined ? undefined : checkKubernetesVersionText(version)
-      if (problem !== undefined) throw new Error(`kubernetesVersion: ${problem}`)
       const meta = this.#history.meta(scope)
+      if (problem !== undefined) {
+        const published = meta.published === meta.served
+        return {
+          changed: false,
+          published,
+          refused: `kubernetesVersion: ${problem}`,
+          kvOps: this.#limits.cost(),
+        }
+      }
       if (this.#history.kubernetesVersion() === version) {
         const published = meta.published === meta.served
         return { changed: false, published, kvOps: this.#limits.cost() }
