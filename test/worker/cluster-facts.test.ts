@@ -117,6 +117,16 @@ describe('cluster facts: push, scope object, KV header, admission', () => {
     })
     expect(kv.puts).toBe(1)
     expect(await header('alpha')).not.toHaveProperty('facts')
+    // The history says what the revision changed: no config, the cluster's facts.
+    const { sync } = await tokensFor('alpha')
+    const history = await app.request('/v1/clusters/alpha/revisions', {
+      headers: { authorization: `Bearer ${sync}` },
+    })
+    const { revisions } = (await history.json()) as { revisions: JsonObject[] }
+    expect(revisions).toMatchObject([
+      { revision: 2, added: 0, changed: 0, removed: 0, factsChanged: true },
+      { revision: 1, added: 1, factsChanged: true },
+    ])
     expect((await injected('alpha', podReview(undefined, 'shop'))).admission.patch).toEqual([])
   })
 

@@ -1,4 +1,5 @@
 import { type RetentionPolicy, selectExpiredRevisions } from '../../shared/history-retention.ts'
+import { sameClusterFacts } from '../../shared/cluster-facts.ts'
 import type { ClusterFactsPush, ConfigSource } from '../../shared/ingest-api.ts'
 import type {
   Pusher,
@@ -70,6 +71,9 @@ CREATE TABLE IF NOT EXISTS revision_facts (
   revision INTEGER PRIMARY KEY,
   json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS fact_changes (
+  revision INTEGER PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS cluster_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   kubernetes_version TEXT
@@ -131,8 +135,13 @@ type MetaRow = {
   failures: number
 }
 
+// A revision's row, and whether it changed the cluster's facts.
+const SUMMARY_SELECT = `SELECT r.*, f.revision IS NOT NULL AS facts_changed
+  FROM revisions r LEFT JOIN fact_changes f ON f.revision = r.revision`
+
 type RevisionRow = {
   revision: number
+  facts_changed: number
   at: string
   token: string
   instance: string
@@ -282,6 +291,10 @@ export class ScopeHistory {
           )
         }
       }
+      const facts = commit.facts ?? {}
+      if (!sameClusterFacts(this.facts(meta.head), facts)) {
+        this.#sql.exec('INSERT INTO fact_changes VALUES (?)', revision)
+      }
       if (commit.facts !== undefined && !isEmptyPush(commit.facts)) {
         this.#sql.exec(
           'INSERT INTO revision_facts VALUES (?, ?)',
@@ -354,7 +367,7 @@ export class ScopeHistory {
   /** The summary of one revision, if kept. */
   summary(revision: number, served: number): RevisionSummary | undefined {
     const row = this.#sql
-      .exec<RevisionRow>('SELECT * FROM revisions WHERE revision = ?', revision)
+      .exec<RevisionRow>(`${SUMMARY_SELECT} WHERE r.revision = ?`, revision)
       .toArray()[0]
     return row === undefined ? undefined : summaryOf(row, served)
   }
@@ -367,7 +380,7 @@ export class ScopeHistory {
   ): { revisions: RevisionSummary[]; more: boolean } {
     const rows = this.#sql
       .exec<RevisionRow>(
-        'SELECT * FROM revisions WHERE revision < ? ORDER BY revision DESC LIMIT ?',
+        `${SUMMARY_SELECT} WHERE r.revision < ? ORDER BY r.revision DESC LIMIT ?`,
         before ?? Number.MAX_SAFE_INTEGER,
         limit + 1,
       )
@@ -459,7 +472,7 @@ export class ScopeHistory {
     if (expired.length === 0) return []
     this.#transaction(() => {
       for (const revision of expired) {
-        for (const table of ['revisions', 'entries', 'changes', 'revision_facts']) {
+        for (const table of ['revisions', 'entries', 'changes', 'revision_facts', 'fact_changes']) {
           this.#sql.exec(`DELETE FROM ${table} WHERE revision = ?`, revision)
         }
       }
@@ -489,6 +502,7 @@ function summaryOf(row: RevisionRow, served: number): RevisionSummary {
     added: row.added,
     changed: row.changed,
     removed: row.removed,
+    ...(row.facts_changed === 1 ? { factsChanged: true } : {}),
     served: row.revision === served,
   }
 }
