@@ -27,12 +27,16 @@ export const MAX_DEFAULT_REQUEST_LENGTH = 1024
 // Label values: at most 63 characters of A-Z, a-z, 0-9, "-", "_", ".", alphanumeric at both ends.
 const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/
 
+// One empty map for every cluster without labels or defaults: configs rendered for a cluster are
+// reused while its facts are the same objects (shared/cluster-render.ts).
+const NONE: Readonly<Record<string, string>> = Object.freeze({})
+
 /** The facts of a cluster that reported nothing. */
 export function emptyClusterFacts(name: string, kubernetesVersion?: string): ClusterFacts {
   return {
     name,
-    labels: {},
-    namespaceDefaults: {},
+    labels: NONE,
+    namespaceDefaults: NONE,
     ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
   }
 }
@@ -139,8 +143,8 @@ export function clusterFactsFrom(
   const version = stored.kubernetesVersion
   return {
     name,
-    labels: stored.labels ?? {},
-    namespaceDefaults: stored.namespaceDefaults ?? {},
+    labels: stored.labels ?? NONE,
+    namespaceDefaults: stored.namespaceDefaults ?? NONE,
     ...(typeof version === 'string' ? { kubernetesVersion: version } : {}),
   }
 }

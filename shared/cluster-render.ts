@@ -22,11 +22,15 @@ interface Features {
 // Resolved configs are immutable and answered as the same object while cached: each is scanned
 // once, and a config with neither variables nor sidecar modes is passed on untouched.
 const features = new WeakMap<SidecarConfig, Features>()
-// The last rendering of each config, reused while the cluster's facts are the same objects.
-const renderings = new WeakMap<
-  SidecarConfig,
-  { readonly cluster: ClusterFacts | undefined; readonly result: RenderResult }
->()
+// The renderings of each config by cluster name, reused while that cluster's facts are the same
+// objects (a snapshot's header read once); an isolate serving many clusters keeps a few each.
+const renderings = new WeakMap<SidecarConfig, Map<string, Rendering>>()
+const MAX_RENDERINGS_PER_CONFIG = 32
+
+interface Rendering {
+  readonly cluster: ClusterFacts | undefined
+  readonly result: RenderResult
+}
 
 /**
  * The config as injected into a pod of `cluster`: `${cluster.…}` variables filled in and each
@@ -38,10 +42,17 @@ export function renderForCluster(
 ): RenderResult {
   const found = featuresOf(config)
   if (!found.variables && !found.sidecars) return { ok: true, config, notes: [] }
-  const last = renderings.get(config)
+  let byCluster = renderings.get(config)
+  if (byCluster === undefined) {
+    byCluster = new Map()
+    renderings.set(config, byCluster)
+  }
+  const key = cluster?.name ?? ''
+  const last = byCluster.get(key)
   if (last !== undefined && sameFacts(last.cluster, cluster)) return last.result
   const result = render(config, found, cluster)
-  renderings.set(config, { cluster, result })
+  if (byCluster.size >= MAX_RENDERINGS_PER_CONFIG && last === undefined) byCluster.clear()
+  byCluster.set(key, { cluster, result })
   return result
 }
 

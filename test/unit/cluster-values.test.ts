@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are configs' ${cluster.…} text, not templates
 import { describe, expect, it } from 'vitest'
-import type { ClusterFacts } from '../../shared/cluster-facts.ts'
+import { type ClusterFacts, clusterFactsFrom } from '../../shared/cluster-facts.ts'
+import { renderForCluster } from '../../shared/cluster-render.ts'
 import { fillTemplate, parseTemplate } from '../../shared/cluster-values.ts'
 import { decideAdmission } from '../../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
@@ -172,5 +173,24 @@ describe('cluster values', () => {
     )
     expect(one).toEqual(other)
     expect(one.kind === 'inject' && JSON.stringify(one.patch)).toContain('["$(A)","${HOME}"]')
+  })
+})
+
+describe('renderForCluster reuse', () => {
+  it('renders a config once for facts read from one snapshot, again when they change', () => {
+    const tagger = config(
+      'name: tagger\ncontainers: [{name: t, image: x, args: ["${cluster.name}"]}]',
+    )
+    const stored = { labels: { region: 'eu' } }
+    const first = renderForCluster(tagger, clusterFactsFrom('a', stored))
+    // A new facts object per admission, over the same stored maps: the same rendering.
+    expect(renderForCluster(tagger, clusterFactsFrom('a', stored))).toBe(first)
+    expect(renderForCluster(tagger, clusterFactsFrom('a', undefined))).not.toBe(first)
+    const none = renderForCluster(tagger, clusterFactsFrom('a', {}))
+    expect(renderForCluster(tagger, clusterFactsFrom('a', {}))).toBe(none)
+    const other = renderForCluster(tagger, clusterFactsFrom('b', {}))
+    expect(other.ok && other.config.containers[0]?.args).toEqual(['b'])
+    // Clusters taking turns keep their own renderings.
+    expect(renderForCluster(tagger, clusterFactsFrom('a', {}))).toBe(none)
   })
 })
