@@ -30,8 +30,8 @@ export type AdmissionPlan =
   | { kind: 'lookup'; refs: readonly SidecarRef[]; namespaceDefault?: string }
 
 /**
- * Decides from the request alone whether configs are needed; cheap, so a pod that asks for
- * nothing costs no storage read.
+ * Decides from the request (and, when given, the cluster's namespace defaults) whether configs
+ * are needed; cheap, so a pod that asks for nothing, or opts out, costs no storage read.
  */
 export function planAdmission(
   request: AdmissionRequest,
@@ -99,8 +99,11 @@ function planNamespaceDefault(
 }
 
 /**
- * The full decision: plan, resolve each config with its parents, and build one patch. A caller
- * that already planned (to know which configs to load) passes its plan instead of planning twice.
+ * The full decision: plan, resolve each config with its parents, render it for `cluster` (its
+ * values and sidecar modes), and build one patch. A caller that already planned (to know which
+ * configs to load) passes its plan instead of planning twice. `cluster` holds the facts of the
+ * pod's cluster: without it, namespace defaults are unknown, `${cluster.…}` values make a
+ * config_error and `sidecarMode: auto` is classic.
  */
 export function decideAdmission(
   request: AdmissionRequest,
