@@ -281,6 +281,10 @@ describe('cluster facts over time', () => {
       refused: 'kubernetesVersion: must be 1 to 64 characters',
     })
     expect(await header('alpha')).toMatchObject({ facts: { kubernetesVersion: 'v1.29.0' } })
+    expect(await scopes('shared').setKubernetesVersion('shared', 'v1.29.0')).toMatchObject({
+      changed: false,
+      refused: 'kubernetesVersion: scope "shared" is no cluster',
+    })
   })
 })
 

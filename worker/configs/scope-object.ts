@@ -4,6 +4,7 @@ import {
   mergeClusterFacts,
   sameClusterFacts,
 } from '../../shared/cluster-facts.ts'
+import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
 import type { ScopeState } from '../../shared/fleet-api.ts'
 import type { ClusterFactsPush } from '../../shared/ingest-api.ts'
 import type { RetentionPolicy } from '../../shared/history-retention.ts'
@@ -225,7 +226,12 @@ export class ScopeObject extends DurableObject<Env> {
    */
   setKubernetesVersion(scope: string, version: string | undefined): Promise<VersionOutcome> {
     return this.#limits.run(async (): Promise<VersionOutcome> => {
-      const problem = version === undefined ? undefined : checkKubernetesVersionText(version)
+      const problem =
+        scope === SHARED_SCOPE
+          ? `scope "${SHARED_SCOPE}" is no cluster`
+          : version === undefined
+            ? undefined
+            : checkKubernetesVersionText(version)
       const meta = this.#history.meta(scope)
       if (problem !== undefined) {
         const published = meta.published === meta.served
