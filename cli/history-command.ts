@@ -87,6 +87,8 @@ function row(r: RevisionSummary): string[] {
     String(r.added),
     String(r.changed),
     String(r.removed),
-    r.served ? 'served' : '',
+    [r.served ? 'served' : '', r.factsChanged === true ? 'cluster facts changed' : '']
+      .filter((note) => note !== '')
+      .join(', '),
   ]
 }

@@ -2,6 +2,12 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parseAllDocuments } from 'yaml'
+import {
+  type ClusterFacts,
+  checkClusterFactsPush,
+  checkKubernetesVersionText,
+  clusterFactsFrom,
+} from '../shared/cluster-facts.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { isJsonObject, type JsonObject } from '../shared/json.ts'
@@ -34,6 +40,9 @@ interface PreviewFlags {
   worker?: string
   cluster?: string
   tokenFile?: string
+  kubernetesVersion?: string
+  clusterLabel: string[]
+  namespaceDefault?: string
 }
 
 /** The decision and the Pod after it, however it was reached. */
@@ -84,8 +93,25 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
       false,
     )
     .addOption(configMapLabelsOption())
+    .option(
+      '--kubernetes-version <version>',
+      "the cluster's Kubernetes version (v1.29.3), for sidecarMode: auto (default: offline unknown, on the Worker the reported one)",
+    )
+    .option(
+      '--cluster-label <key=value>',
+      `offline: a cluster label, for \${cluster.labels.<key>} (repeatable)`,
+      collect,
+      [],
+    )
+    .option(
+      '--namespace-default <request>',
+      "offline: the request the pod's namespace gives pods without one (its {annotation namespace}/request)",
+    )
     .option('--worker <url>', 'ask this Worker instead, with the configs it holds for --cluster')
-    .option('--cluster <name>', 'with --worker: the cluster whose configs (and `shared`) to use')
+    .option(
+      '--cluster <name>',
+      `with --worker: the cluster whose configs (and \`shared\`) to use; offline: the \${cluster.name} (default preview)`,
+    )
     .option(
       '--token-file <path>',
       "with --worker: the cluster's sync token (else INJECTOR_SYNC_TOKEN)",
@@ -159,9 +185,44 @@ function decideOffline(flags: PreviewFlags, request: PreviewRequest): Outcome {
         : createHash('sha256').update(JSON.stringify(config)).digest('hex')
     },
   })
-  const decision = decideAdmission(request, settings, lookup)
+  const cluster = offlineCluster(flags, request.namespace)
+  const decision = decideAdmission(request, settings, lookup, undefined, cluster)
   const pod = request.object
   return { decision, pod: decision.kind === 'inject' ? applyPatch(pod, decision.patch) : pod }
+}
+
+/** The cluster an offline preview pretends the pod is in, from the flags. */
+function offlineCluster(flags: PreviewFlags, namespace: string): ClusterFacts {
+  const labels: Record<string, string> = {}
+  for (const pair of flags.clusterLabel) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new CliError(`--cluster-label: "${pair}" is not key=value`)
+    const value = pair.slice(eq + 1).trim()
+    Object.defineProperty(labels, pair.slice(0, eq).trim(), { value, enumerable: true })
+  }
+  const defaults: Record<string, string> = {}
+  if (flags.namespaceDefault !== undefined) defaults[namespace] = flags.namespaceDefault
+  const pushed = checkClusterFactsPush({ labels, namespaceDefaults: defaults })
+  if (!pushed.ok) {
+    const message = pushed.message
+      .replace(/^cluster\.labels\./, '--cluster-label ')
+      .replace(/^cluster\.namespaceDefaults\.[^:]*/, '--namespace-default')
+    throw new CliError(message)
+  }
+  const name = flags.cluster === undefined ? 'preview' : readCluster(flags.cluster)
+  const version = readVersion(flags)
+  return clusterFactsFrom(name, {
+    ...pushed.facts,
+    ...(version === undefined ? {} : { kubernetesVersion: version }),
+  })
+}
+
+function readVersion(flags: PreviewFlags): string | undefined {
+  const version = flags.kubernetesVersion
+  if (version === undefined) return undefined
+  const problem = checkKubernetesVersionText(version)
+  if (problem !== undefined) throw new CliError(`--kubernetes-version: ${problem}`)
+  return version
 }
 
 async function decideOnWorker(
@@ -172,6 +233,13 @@ async function decideOnWorker(
   io: CliIo,
 ): Promise<Outcome> {
   if (flags.config.length > 0) throw new CliError('--config and --worker: choose one')
+  if (flags.clusterLabel.length > 0 || flags.namespaceDefault !== undefined) {
+    throw new CliError(
+      '--cluster-label and --namespace-default are for offline previews; the Worker uses what the relay pushed',
+    )
+  }
+  const version = readVersion(flags)
+  const query = version === undefined ? '' : `?kubernetesVersion=${encodeURIComponent(version)}`
   if (flags.cluster === undefined) throw new CliError('--worker needs --cluster')
   const workerUrl = parseWorkerUrl(worker, { httpsOnly: false })
   const cluster = readCluster(flags.cluster)
@@ -181,7 +249,7 @@ async function decideOnWorker(
   const body: JsonObject = { ...object, metadata: { ...metadata, namespace } }
   const answer = await callWorker<Outcome>(io, {
     method: 'POST',
-    url: `${workerUrl}/v1/clusters/${cluster}/preview`,
+    url: `${workerUrl}/v1/clusters/${cluster}/preview${query}`,
     token,
     body,
   })
@@ -219,6 +287,7 @@ function explain(decision: Decision, namespace: string): string {
   } else {
     lines.push('decision: skip', `reason: ${decision.reason}`, `detail: ${decision.detail}`)
   }
+  for (const note of decision.notes ?? []) lines.push(`note: ${note}`)
   for (const warning of decision.warnings) lines.push(`warning: ${warning}`)
   return `${lines.join('\n')}\n`
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeReview } from '../shared/admission-review.ts'
+import type { ClusterFacts } from '../shared/cluster-facts.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import type { JsonObject } from '../shared/json.ts'
@@ -31,9 +32,38 @@ env:
   - {name: LOG_DIR, value: /var/log/app}
   - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
 `
-const parsed = parseSidecarConfig(configText)
-if (!parsed.ok) throw new Error(parsed.issues.map(formatConfigIssue).join('\n'))
-const configs = new Map<string, SidecarConfig>([[formatSidecarRef(parsed.config), parsed.config]])
+// The same shipper with per-cluster values and a sidecar mode: the substitution case.
+const clusterConfigText = `
+name: shipper:v1
+containers:
+  - name: shipper
+    image: fluent/fluent-bit:3.1
+    sidecarMode: auto
+    args: ["-c", "/fluent-bit/etc/fluent-bit.conf", "--tag=$\{cluster.name}/$\{cluster.labels.region}"]
+    resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}
+    volumeMounts: [{name: logger-config, mountPath: /fluent-bit/etc}]
+volumes:
+  - {name: logger-config, configMap: {name: logger-config}}
+  - {name: app-logs, emptyDir: {}}
+volumeMounts: [{name: app-logs, mountPath: /var/log/app}]
+env:
+  - {name: LOG_DIR, value: /var/log/app}
+  - {name: CLUSTER, value: "$\{cluster.name}"}
+annotations: {example.com/cluster: "$\{cluster.name}"}
+`
+const configs = new Map<string, SidecarConfig>()
+for (const text of [configText, clusterConfigText]) {
+  const parsed = parseSidecarConfig(text)
+  if (!parsed.ok) throw new Error(parsed.issues.map(formatConfigIssue).join('\n'))
+  configs.set(formatSidecarRef(parsed.config), parsed.config)
+}
+// The cluster the Worker reads from the scope's snapshot header, as an admission gets it.
+const cluster: ClusterFacts = {
+  name: 'prod-eu',
+  labels: { region: 'eu-west-1' },
+  kubernetesVersion: 'v1.30.4',
+  namespaceDefaults: {},
+}
 const lookup = (ref: { name: string; version: string }) => configs.get(formatSidecarRef(ref))
 
 const token = {
@@ -110,7 +140,13 @@ const reviewText = (pod: JsonObject): string =>
 /** The engine as the Worker runs it on a parsed body: decode, decide, encode (native base64). */
 function engine(body: unknown): JsonObject {
   const review = decodeReview(body)
-  const decision = decideAdmission(review.request, DEFAULT_INJECTION_SETTINGS, lookup)
+  const decision = decideAdmission(
+    review.request,
+    DEFAULT_INJECTION_SETTINGS,
+    lookup,
+    undefined,
+    cluster,
+  )
   if (decision.kind !== 'inject') throw new Error(`expected an injection, got ${decision.reason}`)
   return encodeAdmission(review, decision)
 }
@@ -140,9 +176,19 @@ function measure(run: () => unknown): number {
   return samples[Math.floor(samples.length / 2)] ?? 0
 }
 
+const requesting = (pod: JsonObject, request: string): JsonObject => {
+  const meta = pod.metadata as JsonObject
+  const annotations = {
+    ...(meta.annotations as JsonObject),
+    'injector.tumblr.com/request': request,
+  }
+  return { ...pod, metadata: { ...meta, annotations } }
+}
 const cases: [string, string][] = [
   ['(a) typical 3-container pod', reviewText(typicalPod)],
   ['(b) fully populated Pod fixture', reviewText(fixturePod)],
+  // Reported apart: ${cluster.…} values filled in and sidecarMode auto placed natively.
+  ['(c) typical pod, config with cluster values', reviewText(requesting(typicalPod, 'shipper:v1'))],
 ]
 const micros = (ns: number) => (ns / 1000).toFixed(1)
 const rows = cases.map(([name, text]) => {
@@ -178,3 +224,8 @@ console.log(
   "engine: decodeReview + decideAdmission (plan, lookup, inheritance, patch, check of the patched pod) + encodeAdmission (JSON Patch text, base64 with the runtime's btoa, as the Worker wires it)",
 )
 console.log('end to end: JSON.parse of the review + engine + JSON.stringify of the response')
+console.log(
+  '(c): the config uses $' +
+    '{cluster.name} and $' +
+    '{cluster.labels.region} and a sidecarMode: auto container (native on v1.30), rendered for the cluster of each admission',
+)

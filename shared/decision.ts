@@ -1,11 +1,14 @@
 import type { AdmissionRequest } from './admission-review.ts'
+import type { ClusterFacts } from './cluster-facts.ts'
+import { renderForCluster } from './cluster-render.ts'
 import { findHostAccess } from './host-access.ts'
 import { resolveSidecarConfig } from './inheritance.ts'
 import { checkInjectionResult } from './injection-check.ts'
 import { isJsonObject, type JsonObject, ownMember } from './json.ts'
 import { buildPatch } from './patch.ts'
 import { findBorrowing } from './privilege-borrowing.ts'
-import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
+import { MAX_REQUESTED_CONFIGS, parseRequestAnnotation } from './request-annotation.ts'
+import { formatSidecarRef } from './sidecar-ref.ts'
 import type {
   ConfigLookup,
   Decision,
@@ -15,21 +18,25 @@ import type {
   SkipReason,
 } from './types.ts'
 
-/** Configs one pod may request; each costs a lookup, and a pod asking for more is a mistake. */
-export const MAX_REQUESTED_CONFIGS = 16
-
-/** What to do before any config is read: skip, or look these configs up. */
-export type AdmissionPlan =
-  | { kind: 'skip'; reason: SkipReason; detail: string }
-  | { kind: 'lookup'; refs: readonly SidecarRef[] }
+export { MAX_REQUESTED_CONFIGS }
 
 /**
- * Decides from the request alone whether configs are needed; cheap, so a pod that asks for
- * nothing costs no storage read.
+ * What to do before any config is read: skip, or look these configs up. A pod without a request
+ * of its own is a `no_request` skip with `defaultFor`, its namespace, until the cluster's facts
+ * say whether that namespace gives a default; `namespaceDefault` marks refs that came from one.
+ */
+export type AdmissionPlan =
+  | { kind: 'skip'; reason: SkipReason; detail: string; defaultFor?: string }
+  | { kind: 'lookup'; refs: readonly SidecarRef[]; namespaceDefault?: string }
+
+/**
+ * Decides from the request (and, when given, the cluster's namespace defaults) whether configs
+ * are needed; cheap, so a pod that asks for nothing, or opts out, costs no storage read.
  */
 export function planAdmission(
   request: AdmissionRequest,
   settings: InjectionSettings,
+  cluster?: ClusterFacts,
 ): AdmissionPlan {
   if (request.operation !== 'CREATE') {
     return skip('not_create', `operation ${request.operation} is not CREATE`)
@@ -56,47 +63,87 @@ export function planAdmission(
   const requestKey = `${settings.annotationNamespace}/request`
   const wanted = stringAt(annotations, requestKey)
   if (wanted === undefined || wanted.trim() === '') {
-    return skip('no_request', `pod has no ${requestKey} annotation`)
-  }
-  const parts = wanted.split(',')
-  if (parts.length > MAX_REQUESTED_CONFIGS) {
-    return skip(
-      'invalid_request',
-      `annotation ${requestKey} lists ${parts.length} configs; at most ${MAX_REQUESTED_CONFIGS} are allowed`,
-    )
-  }
-  const refs: SidecarRef[] = []
-  const seen = new Set<string>()
-  for (const part of parts) {
-    const parsed = parseSidecarRef(part)
-    if (!parsed.ok) {
-      return skip('invalid_request', `annotation ${requestKey}: ${parsed.message}`)
+    // The pod's own request wins; without one, its namespace's default applies unless it opts out.
+    const optOut = stringAt(annotations, `${settings.annotationNamespace}/inject`)
+    if (optOut !== undefined && optOut.trim().toLowerCase() === 'false') {
+      return skip(
+        'opted_out',
+        `pod opts out of its namespace's default with ${settings.annotationNamespace}/inject: "false"`,
+      )
     }
-    const key = formatSidecarRef(parsed.ref)
-    if (seen.has(key)) continue
-    seen.add(key)
-    refs.push(parsed.ref)
+    const noRequest = `pod has no ${requestKey} annotation`
+    if (cluster === undefined) {
+      return { kind: 'skip', reason: 'no_request', detail: noRequest, defaultFor: namespace }
+    }
+    return planNamespaceDefault(namespace, cluster, noRequest)
   }
-  return { kind: 'lookup', refs }
+  const parsed = parseRequestAnnotation(wanted)
+  if (!parsed.ok) return skip('invalid_request', `annotation ${requestKey}: ${parsed.message}`)
+  return { kind: 'lookup', refs: parsed.refs }
+}
+
+/** The plan of a pod without a request of its own, from its namespace's default if any. */
+function planNamespaceDefault(
+  namespace: string,
+  cluster: ClusterFacts,
+  noRequest: string,
+): AdmissionPlan {
+  const defaults = cluster.namespaceDefaults
+  const text = Object.hasOwn(defaults, namespace) ? defaults[namespace] : undefined
+  if (text === undefined || text.trim() === '') return skip('no_request', noRequest)
+  const parsed = parseRequestAnnotation(text)
+  if (!parsed.ok) {
+    return skip('invalid_request', `default request of namespace "${namespace}": ${parsed.message}`)
+  }
+  return { kind: 'lookup', refs: parsed.refs, namespaceDefault: namespace }
 }
 
 /**
- * The full decision: plan, resolve each config with its parents, and build one patch. A caller
- * that already planned (to know which configs to load) passes its plan instead of planning twice.
+ * The full decision: plan, resolve each config with its parents, render it for `cluster` (its
+ * values and sidecar modes), and build one patch. A caller that already planned (to know which
+ * configs to load) passes its plan instead of planning twice. `cluster` holds the facts of the
+ * pod's cluster: without it, namespace defaults are unknown, `${cluster.…}` values make a
+ * config_error and `sidecarMode: auto` is classic.
  */
 export function decideAdmission(
   request: AdmissionRequest,
   settings: InjectionSettings,
   lookup: ConfigLookup,
-  plan: AdmissionPlan = planAdmission(request, settings),
+  planned?: AdmissionPlan,
+  cluster?: ClusterFacts,
 ): Decision {
+  // A plan made before the cluster's facts were read learns its namespace default now.
+  const plan =
+    planned === undefined ||
+    (planned.kind === 'skip' && planned.defaultFor !== undefined && cluster !== undefined)
+      ? planAdmission(request, settings, cluster)
+      : planned
   if (plan.kind === 'skip') {
     // Only a malformed request is worth telling the user; the rest are ordinary.
     const warnings =
       plan.reason === 'invalid_request' ? [`sidecar injection skipped: ${plan.detail}`] : []
     return { kind: 'skip', reason: plan.reason, detail: plan.detail, warnings }
   }
-  const missing = plan.refs.filter((ref) => lookup(ref) === undefined).map(formatSidecarRef)
+  // Explanations for preview --explain and the admission log: where the request came from, and
+  // which mode each marked sidecar got.
+  const notes: string[] = []
+  if (plan.namespaceDefault !== undefined) {
+    const list = plan.refs.map(formatSidecarRef).join(', ')
+    notes.push(`request "${list}" from namespace default of "${plan.namespaceDefault}"`)
+  }
+  const decision = decideConfigs(request, settings, lookup, plan.refs, cluster, notes)
+  return notes.length === 0 ? decision : { ...decision, notes }
+}
+
+function decideConfigs(
+  request: AdmissionRequest,
+  settings: InjectionSettings,
+  lookup: ConfigLookup,
+  refs: readonly SidecarRef[],
+  cluster: ClusterFacts | undefined,
+  notes: string[],
+): Decision {
+  const missing = refs.filter((ref) => lookup(ref) === undefined).map(formatSidecarRef)
   if (missing.length > 0) {
     const list = missing.map((name) => `"${name}"`).join(', ')
     const detail = `sidecar config ${list} not found`
@@ -109,7 +156,7 @@ export function decideAdmission(
     }
   }
   const configs: SidecarConfig[] = []
-  for (const ref of plan.refs) {
+  for (const ref of refs) {
     const resolved = resolveSidecarConfig(ref, lookup)
     if (!resolved.ok) return configError(`config "${formatSidecarRef(ref)}": ${resolved.message}`)
     const access = findHostAccess(resolved.config)
@@ -119,7 +166,11 @@ export function decideAdmission(
         `config "${formatSidecarRef(ref)}" asks for host access beyond Pod Security baseline (${what}), which is not allowed`,
       )
     }
-    configs.push(resolved.config)
+    // Per-cluster values and sidecar modes; a config that uses neither is passed on as is.
+    const rendered = renderForCluster(resolved.config, cluster)
+    if (!rendered.ok) return configError(`config "${formatSidecarRef(ref)}": ${rendered.message}`)
+    notes.push(...rendered.notes)
+    configs.push(rendered.config)
   }
   const pod: JsonObject = request.object ?? {}
   const result = buildPatch(pod, configs, settings, lookup.hashOf)

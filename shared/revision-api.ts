@@ -52,6 +52,8 @@ export interface RevisionSummary {
   readonly added: number
   readonly changed: number
   readonly removed: number
+  /** It changed what the relay reports of its cluster (labels, namespace defaults). */
+  readonly factsChanged?: true
   /** The scope serves this revision (KV holds it, or is about to). */
   readonly served: boolean
 }

@@ -8,6 +8,7 @@ import {
   FORBIDDEN_KEYS,
   type IssueSink,
 } from './config-check.ts'
+import { checkClusterValues } from './cluster-render.ts'
 import { isDnsSubdomain } from './dns-name.ts'
 import { findHostAccess } from './host-access.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
@@ -15,6 +16,7 @@ import { suggestKey } from './key-suggestion.ts'
 import { checkKubernetesFields } from './kubernetes-fields.ts'
 import { checkMetadataMap } from './metadata-map.ts'
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.ts'
+import { checkSidecarModes } from './sidecar-mode.ts'
 import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
 import { coerceStringFields } from './string-fields.ts'
 import type { ConfigIssue, HostAccessFinding, SidecarConfig, SidecarRef } from './types.ts'
@@ -116,6 +118,8 @@ export function validateSidecarConfig(input: JsonValue): ConfigParseResult {
     labels: checkMetadataMap(value.labels, 'labels', true, report),
   }
   checkKubernetesFields(config, report)
+  checkSidecarModes(config, report)
+  checkClusterValues(config, report)
   if (issues.length > 0 || ref === undefined) {
     const shown = capIssues(issues)
     return ref === undefined

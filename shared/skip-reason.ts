@@ -6,7 +6,9 @@ import type { SkipReason } from './types.ts'
  * keys, and the type makes a new reason fail to compile until it has a meaning here.
  */
 export const SKIP_REASONS: Readonly<Record<SkipReason, string>> = {
-  no_request: 'the pod has no request annotation',
+  no_request: 'the pod has no request annotation, and its namespace gives no default',
+  opted_out:
+    'the pod has no request annotation and opts out of its namespace\'s default with `inject: "false"`',
   already_injected: 'the status annotation says `injected`',
   ignored_namespace: 'the namespace is in `INJECTOR_IGNORED_NAMESPACES`',
   not_create: 'the request is not a CREATE',

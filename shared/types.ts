@@ -83,6 +83,7 @@ export type SkipReason =
   | 'ignored_namespace'
   | 'already_injected'
   | 'no_request'
+  | 'opted_out'
   | 'invalid_request'
   | 'missing_config'
   | 'config_error'
@@ -102,6 +103,8 @@ export type Decision =
       readonly configs: readonly string[]
       readonly patch: readonly PatchOp[]
       readonly warnings: readonly string[]
+      /** How it was decided, for people: a namespace default, each sidecar's mode. */
+      readonly notes?: readonly string[]
     }
   | {
       readonly kind: 'skip'
@@ -109,6 +112,7 @@ export type Decision =
       /** One human sentence, e.g. `config "logger:v1" not found`. */
       readonly detail: string
       readonly warnings: readonly string[]
+      readonly notes?: readonly string[]
     }
 
 /**

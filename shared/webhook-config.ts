@@ -18,6 +18,26 @@ export function requestCondition(annotationNamespace: string): string {
   return `has(object.metadata.annotations) && ${key} in object.metadata.annotations`
 }
 
+/** CEL that is true when the pod carries no request annotation (its namespace's default applies). */
+export function noRequestCondition(annotationNamespace: string): string {
+  const key = `'${annotationNamespace}/request'`
+  return `!has(object.metadata.annotations) || !(${key} in object.metadata.annotations)`
+}
+
+/** CEL that is true unless the pod opts out with `inject: "false"` (case-insensitive, as the engine). */
+export function notOptedOutCondition(annotationNamespace: string): string {
+  const key = `'${annotationNamespace}/inject'`
+  return (
+    `!has(object.metadata.annotations) || !(${key} in object.metadata.annotations) || ` +
+    `object.metadata.annotations[${key}].trim().lowerAscii() != 'false'`
+  )
+}
+
+/** The namespace label that sends a namespace's pods without a request to the Worker. */
+export function namespaceDefaultsLabel(annotationNamespace: string): string {
+  return `${annotationNamespace}/inject`
+}
+
 /** CEL that is true unless the pod is already marked `injected` (case-insensitive, as the engine). */
 export function notInjectedCondition(annotationNamespace: string): string {
   const key = `'${annotationNamespace}/status'`
@@ -57,6 +77,29 @@ export function labelsCondition(labels: Readonly<Record<string, string>>): strin
 /** Builds the admissionregistration.k8s.io/v1 MutatingWebhookConfiguration for one cluster. */
 export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
   const url = `${options.workerUrl}/v1/admit/${options.cluster}/${options.admitToken}`
+  const prefix = options.annotationNamespace
+  const rules = [
+    {
+      operations: ['CREATE'],
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      resources: ['pods'],
+      scope: 'Namespaced',
+    },
+  ]
+  const excluded = {
+    key: 'kubernetes.io/metadata.name',
+    operator: 'NotIn',
+    values: [...options.excludedNamespaces],
+  }
+  const common = {
+    // A sidecar is never worth blocking a pod: admit it unchanged when the Worker is unreachable.
+    failurePolicy: 'Ignore',
+    sideEffects: 'None',
+    timeoutSeconds: 5,
+    reinvocationPolicy: 'Never',
+    matchPolicy: 'Equivalent',
+  }
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -69,42 +112,39 @@ export function buildWebhookConfig(options: WebhookConfigOptions): JsonObject {
     },
     webhooks: [
       {
-        name: webhookName(options.annotationNamespace, 'inject'),
+        name: webhookName(prefix, 'inject'),
         admissionReviewVersions: ['v1'],
         // The Worker's certificate is publicly trusted, so no caBundle is needed.
         clientConfig: { url },
-        rules: [
-          {
-            operations: ['CREATE'],
-            apiGroups: [''],
-            apiVersions: ['v1'],
-            resources: ['pods'],
-            scope: 'Namespaced',
-          },
-        ],
-        namespaceSelector: {
-          matchExpressions: [
-            {
-              key: 'kubernetes.io/metadata.name',
-              operator: 'NotIn',
-              values: [...options.excludedNamespaces],
-            },
-          ],
-        },
+        rules,
+        namespaceSelector: { matchExpressions: [excluded] },
         // Filtered in the API server, so pods that do not ask for a sidecar never leave the cluster.
         matchConditions: [
-          { name: 'requests-injection', expression: requestCondition(options.annotationNamespace) },
-          {
-            name: 'not-yet-injected',
-            expression: notInjectedCondition(options.annotationNamespace),
-          },
+          { name: 'requests-injection', expression: requestCondition(prefix) },
+          { name: 'not-yet-injected', expression: notInjectedCondition(prefix) },
         ],
-        // A sidecar is never worth blocking a pod: admit it unchanged when the Worker is unreachable.
-        failurePolicy: 'Ignore',
-        sideEffects: 'None',
-        timeoutSeconds: 5,
-        reinvocationPolicy: 'Never',
-        matchPolicy: 'Equivalent',
+        ...common,
+      },
+      {
+        // Pods without a request of their own, in namespaces labelled `{prefix}/inject=enabled`:
+        // the Worker gives them their namespace's default. Pods with a request go to the first
+        // webhook only, so no pod is sent twice.
+        name: webhookName(prefix, 'inject-default'),
+        admissionReviewVersions: ['v1'],
+        clientConfig: { url },
+        rules,
+        namespaceSelector: {
+          matchExpressions: [
+            excluded,
+            { key: namespaceDefaultsLabel(prefix), operator: 'In', values: ['enabled'] },
+          ],
+        },
+        matchConditions: [
+          { name: 'no-own-request', expression: noRequestCondition(prefix) },
+          { name: 'not-opted-out', expression: notOptedOutCondition(prefix) },
+          { name: 'not-yet-injected', expression: notInjectedCondition(prefix) },
+        ],
+        ...common,
       },
     ],
   }
@@ -162,7 +202,10 @@ export function buildValidatingWebhookConfig(options: ValidatingWebhookOptions):
  * A webhook's name: the API server wants a fully qualified name of at least three DNS labels,
  * so a single-label annotation namespace gets a suffix.
  */
-export function webhookName(annotationNamespace: string, verb: 'inject' | 'validate'): string {
+export function webhookName(
+  annotationNamespace: string,
+  verb: 'inject' | 'inject-default' | 'validate',
+): string {
   const name = `${verb}.${annotationNamespace}`
   return annotationNamespace.includes('.') ? name : `${name}.sidecar-injector`
 }

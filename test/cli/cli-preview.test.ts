@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs hold ${cluster.…} text, not templates
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -171,6 +172,116 @@ describe('preview', () => {
     expect(run.stdout).toBe(
       'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 7 operations\n',
     )
+  })
+
+  const shipper = [...configs, '--config', 'docs/examples/shipper.yaml']
+  const shipperPod = ['--pod', 'docs/examples/shipper-pod.yaml']
+  const region = ['--cluster-label', 'region=eu-west-1']
+  it.each([
+    [
+      ['--kubernetes-version', 'v1.28.3'],
+      'classic container (auto: Kubernetes v1.28.3 is before 1.29)',
+    ],
+    [
+      ['--kubernetes-version', 'v1.29.0-eks-123'],
+      'native sidecar (init container, restartPolicy: Always) (auto: Kubernetes v1.29.0-eks-123 is 1.29 or later)',
+    ],
+    [
+      ['--kubernetes-version', '1.30+'],
+      'native sidecar (init container, restartPolicy: Always) (auto: Kubernetes 1.30+ is 1.29 or later)',
+    ],
+    [[], "classic container (auto: the cluster's Kubernetes version is unknown)"],
+  ])('--explain %j says which sidecar mode and why', async (flags, why) => {
+    const run = await runCli([
+      'preview',
+      ...shipper,
+      ...shipperPod,
+      ...region,
+      '--explain',
+      ...flags,
+    ])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(`note: container "shipper" of "shipper:v1": ${why}\n`)
+  })
+
+  it('fills ${cluster.name} and ${cluster.labels.<key>} from --cluster and --cluster-label', async () => {
+    const run = await runCli([
+      'preview',
+      ...shipper,
+      ...shipperPod,
+      ...region,
+      '--cluster',
+      'prod-eu',
+      '--kubernetes-version',
+      'v1.29.3',
+    ])
+    expect(run.stderr).toBe('')
+    const pod = parse(run.stdout)
+    expect(() => new Pod(pod).validate()).not.toThrow()
+    expect(pod.spec.initContainers).toMatchObject([
+      {
+        name: 'shipper',
+        restartPolicy: 'Always',
+        args: ['--tag=prod-eu/eu-west-1', '--pod=$(POD_NAME)'],
+      },
+    ])
+    expect(pod.spec.initContainers[0]).not.toHaveProperty('sidecarMode')
+  })
+
+  it('skips with config_error, naming the label, when the cluster lacks it', async () => {
+    const run = await runCli(['preview', ...shipper, ...shipperPod, '--explain'])
+    expect(run.stdout).toMatch(
+      /^reason: config_error\ndetail: config "shipper:v1": containers\[0\]\.args\[0\]: cluster label "region" is not set on cluster "preview"/m,
+    )
+  })
+
+  it('--namespace-default gives a pod without a request its namespace default, and says so', async () => {
+    const run = await runCli([
+      'preview',
+      ...configs,
+      '--pod',
+      'docs/examples/plain-pod.yaml',
+      '--explain',
+      '--namespace-default',
+      'logger:v1',
+    ])
+    expect(run.stdout).toBe(
+      'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 6 operations\nnote: request "logger:v1" from namespace default of "shop"\n',
+    )
+    const optOut = write(
+      'opt-out.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: { injector.tumblr.com/inject: "false" }\nspec: { containers: [{ name: a, image: b }] }\n',
+    )
+    const skipped = await runCli([
+      'preview',
+      ...configs,
+      '--pod',
+      optOut,
+      '--explain',
+      '--namespace-default',
+      'logger:v1',
+    ])
+    expect(skipped.stdout).toMatch(/^reason: opted_out$/m)
+  })
+
+  it.each([
+    [
+      ['--kubernetes-version', 'x'.repeat(65)],
+      'error: --kubernetes-version: must be 1 to 64 characters',
+    ],
+    [['--cluster-label', 'region'], 'error: --cluster-label: "region" is not key=value'],
+    [
+      ['--cluster-label', 'region=eu west'],
+      'error: --cluster-label region: must be a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_", "."',
+    ],
+    [
+      ['--namespace-default', 'a:b:c'],
+      'error: --namespace-default: "a:b:c" has more than one ":"; expected name[:version]',
+    ],
+  ])('%j fails with one clear line', async (flags, message) => {
+    const run = await runCli(['preview', ...configs, '--pod', 'docs/examples/pod.yaml', ...flags])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(`${message}\n`)
   })
 
   it('--namespace overrides the namespace of the manifest', async () => {

@@ -71,6 +71,30 @@ describe('validate', () => {
     expect(run.stderr).toBe('error: 1 config checked: 3 problems\n')
   })
 
+  it('refuses bad cluster variables and sidecar modes with the path of each', async () => {
+    const file = write(
+      'variables.yaml',
+      [
+        'name: shipper',
+        'containers:',
+        '  - name: shipper',
+        '    image: fluent-bit',
+        '    sidecarMode: always',
+        `    args: ["--tag=\${cluster.nmae}", "\${HOME}", "$(POD)", "$\${cluster.nmae}"]`,
+        `    env: [{name: REGION, value: "\${cluster.labels.region"}]`,
+        '',
+      ].join('\n'),
+    )
+    const run = await runCli(['validate', file])
+    expect(run.code).toBe(1)
+    expect(run.stdout.split('\n')).toEqual([
+      `${file}: containers[0].sidecarMode: must be one of native, classic, auto`,
+      `${file}: containers[0].env[0].value: "\${cluster.labels.region" is not closed with "}"`,
+      `${file}: containers[0].args[0]: unknown variable "\${cluster.nmae}"; the variables are \${cluster.name} and \${cluster.labels.<key>} (write $\${ for a literal \${)`,
+      '',
+    ])
+  })
+
   it('reads every key of labelled ConfigMaps and plain configs in a multi-document file', async () => {
     const run = await runCli(['validate', configMaps])
     expect(run.code).toBe(1)

@@ -91,8 +91,9 @@ describe('webhook-config', () => {
     (name) => {
       const [object] = documentsOf(golden(name))
       expect(() => new MutatingWebhookConfiguration(object).validate()).not.toThrow()
-      const [webhook, ...rest] = object.webhooks
+      const [webhook, byNamespace, ...rest] = object.webhooks
       expect(rest).toEqual([])
+      expect(byNamespace.name).toBe(webhook.name.replace(/^inject\./, 'inject-default.'))
       expect(webhook).toMatchObject({
         admissionReviewVersions: ['v1'],
         sideEffects: 'None',
@@ -108,6 +109,44 @@ describe('webhook-config', () => {
       expect(selector).toMatchObject({ key: 'kubernetes.io/metadata.name', operator: 'NotIn' })
       expect(selector.values).toEqual(expect.arrayContaining(['kube-system', 'kube-public']))
       expect(new Set(selector.values).size).toBe(selector.values.length)
+    },
+  )
+
+  it.each([
+    ['webhook-config.yaml', 'injector.tumblr.com'],
+    ['webhook-config-flags.yaml', 'sidecars.example.com'],
+  ])(
+    '%s sends pods without a request only from labelled namespaces, and never opted-out ones',
+    (name, prefix) => {
+      const [mutating] = documentsOf(golden(name))
+      const [first, second] = mutating.webhooks
+      // The same endpoint and failure policy; only what the API server sends differs.
+      expect(second.clientConfig).toEqual(first.clientConfig)
+      expect(second.rules).toEqual(first.rules)
+      for (const key of ['failurePolicy', 'sideEffects', 'timeoutSeconds', 'reinvocationPolicy']) {
+        expect(second[key]).toEqual(first[key])
+      }
+      const [excluded, label, ...more] = second.namespaceSelector.matchExpressions
+      expect(more).toEqual([])
+      expect(excluded).toEqual(first.namespaceSelector.matchExpressions[0])
+      expect(label).toEqual({ key: `${prefix}/inject`, operator: 'In', values: ['enabled'] })
+      const annotations = 'object.metadata.annotations'
+      expect(second.matchConditions).toEqual([
+        {
+          name: 'no-own-request',
+          expression: `!has(${annotations}) || !('${prefix}/request' in ${annotations})`,
+        },
+        {
+          name: 'not-opted-out',
+          expression: `!has(${annotations}) || !('${prefix}/inject' in ${annotations}) || ${annotations}['${prefix}/inject'].trim().lowerAscii() != 'false'`,
+        },
+        first.matchConditions[1],
+      ])
+      // The first webhook keeps sending exactly the pods that carry a request.
+      expect(first.matchConditions[0]).toEqual({
+        name: 'requests-injection',
+        expression: `has(${annotations}) && '${prefix}/request' in ${annotations}`,
+      })
     },
   )
 

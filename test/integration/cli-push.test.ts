@@ -247,4 +247,45 @@ describe('push against a real Worker', () => {
     const run = await push(['examples/configs/'])
     expect(run.stderr).toBe('error: no sync token: pass --token-file or set INJECTOR_SYNC_TOKEN\n')
   })
+
+  it('preview --worker --kubernetes-version decides the sidecar mode for that version', async () => {
+    const canary = await deriveClusterTokens(SECRET, 'canary', webcrypto.subtle)
+    const canaryToken = join(scratch, 'canary-token')
+    writeFileSync(canaryToken, `${canary.sync}\n`)
+    const config = join(scratch, 'tagger.yaml')
+    writeFileSync(
+      config,
+      'name: tagger:v1\ncontainers:\n  - name: tagger\n    image: busybox:1.36\n    sidecarMode: auto\n    args: ["--tag=$' +
+        '{cluster.name}"]\n',
+    )
+    const remote = ['--worker', worker.url, '--cluster', 'canary', '--token-file', canaryToken]
+    const pushed = await runCli(['push', ...remote, config])
+    expect(pushed.code).toBe(0)
+    const pod = join(scratch, 'tagger-pod.yaml')
+    writeFileSync(
+      pod,
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: { injector.tumblr.com/request: tagger:v1 }\nspec: { containers: [{ name: a, image: b }] }\n',
+    )
+    const explain = (flags: string[]) =>
+      runCli(['preview', ...remote, '--pod', pod, '--explain', ...flags])
+    expect((await explain(['--kubernetes-version', 'v1.29.2'])).stdout).toContain(
+      'note: container "tagger" of "tagger:v1": native sidecar (init container, restartPolicy: Always) (auto: Kubernetes v1.29.2 is 1.29 or later)\n',
+    )
+    expect((await explain([])).stdout).toContain(
+      "classic container (auto: the cluster's Kubernetes version is unknown)",
+    )
+    const mutated = await runCli([
+      'preview',
+      ...remote,
+      '--pod',
+      pod,
+      '--kubernetes-version',
+      'v1.28.0',
+    ])
+    expect(parse(mutated.stdout).spec.containers[1]).toEqual({
+      name: 'tagger',
+      image: 'busybox:1.36',
+      args: ['--tag=canary'],
+    })
+  })
 })

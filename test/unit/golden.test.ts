@@ -5,6 +5,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch'
 import { Pod } from 'kubernetes-models/v1'
 import { describe, expect, it } from 'vitest'
 import { decodeReview, encodeResponse } from '../../shared/admission-review.ts'
+import type { ClusterFacts } from '../../shared/cluster-facts.ts'
 import { decideAdmission } from '../../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import type { JsonObject } from '../../shared/json.ts'
@@ -22,6 +23,13 @@ const lookup = hashedLookupOf(
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => config(readFileSync(join(configDir, file), 'utf8'))),
 )
+// The cluster every case is admitted in: its labels, namespace defaults and reported version.
+const cluster: ClusterFacts = {
+  name: 'golden',
+  labels: { region: 'eu-west-1' },
+  kubernetesVersion: 'v1.29.3',
+  namespaceDefaults: { shop: 'logger:v1' },
+}
 const cases = readdirSync(dir)
   .filter((file) => file.endsWith('.review.json'))
   .map((file) => file.slice(0, -'.review.json'.length))
@@ -33,7 +41,13 @@ describe('golden reviews', () => {
 
   it.each(cases)('%s', (name) => {
     const review = decodeReview(JSON.parse(readFileSync(join(dir, `${name}.review.json`), 'utf8')))
-    const decision = decideAdmission(review.request, DEFAULT_INJECTION_SETTINGS, lookup)
+    const decision = decideAdmission(
+      review.request,
+      DEFAULT_INJECTION_SETTINGS,
+      lookup,
+      undefined,
+      cluster,
+    )
     const answer = encodeResponse(review, decision)
     const response = answer.response as JsonObject
     const patch: Operation[] =
@@ -49,6 +63,7 @@ describe('golden reviews', () => {
     const actual = {
       decision:
         decision.kind === 'skip' ? { skip: decision.reason, detail: decision.detail } : 'inject',
+      ...(decision.notes === undefined ? {} : { notes: decision.notes }),
       response: {
         ...answer,
         response: { ...response, patch: response.patch === undefined ? undefined : '(below)' },
@@ -68,6 +83,8 @@ describe('golden reviews', () => {
       { ...review.request, object: pod },
       DEFAULT_INJECTION_SETTINGS,
       lookup,
+      undefined,
+      cluster,
     )
     if (decision.kind === 'inject')
       expect(again).toMatchObject({ kind: 'skip', reason: 'already_injected' })

@@ -74,16 +74,33 @@ describe('POST /v1/admit/{cluster}/{token}', () => {
   })
 })
 
+/** A pod without a request that opts out of its namespace's default. */
+function optedOutReview(): JsonObject {
+  const review = podReview(undefined)
+  const request = review.request as JsonObject
+  const pod = request.object as JsonObject
+  return {
+    ...review,
+    request: {
+      ...request,
+      object: {
+        ...pod,
+        metadata: { name: 'web', annotations: { 'injector.tumblr.com/inject': 'false' } },
+      },
+    },
+  }
+}
+
 describe('KV operations per admission', () => {
-  it('costs 0 for a pod without the request annotation, 1 cold, 0 warm', async () => {
+  it('costs 0 for a pod that opts out, 1 cold, 0 warm', async () => {
     const kv = freshKv()
     await pushConfigs(testApp({ kv }).app, 'alpha', [configText('logger:v1')])
     // A new app is a new isolate: nothing cached.
     const counting = countingKv(kv)
     const fresh = testApp({ kv: counting })
-    await postReview(fresh.app, 'alpha', podReview(undefined))
+    await postReview(fresh.app, 'alpha', optedOutReview())
     expect(counting.gets).toBe(0)
-    expect(fresh.logs[0]).toMatchObject({ reason: 'no_request', kvOps: 0 })
+    expect(fresh.logs[0]).toMatchObject({ reason: 'opted_out', kvOps: 0 })
     await postReview(fresh.app, 'alpha', podReview('logger:v1'))
     // One bulk get of both scopes' snapshots: one KV operation.
     expect(counting.gets).toBe(1)
@@ -91,7 +108,21 @@ describe('KV operations per admission', () => {
     const warm = await admissionOf(await postReview(fresh.app, 'alpha', podReview('logger:v1')))
     expect(counting.gets).toBe(1)
     expect(warm.patch.length).toBeGreaterThan(0)
-    expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 1, 0])
+    // Without a request of its own, a pod reads its namespace's default from the held snapshot.
+    await postReview(fresh.app, 'alpha', podReview(undefined))
+    expect(counting.gets).toBe(1)
+    expect(fresh.logs.map((l) => l.kvOps)).toEqual([0, 1, 0, 0])
+    expect(fresh.logs[3]).toMatchObject({ reason: 'no_request' })
+  })
+
+  it('reads the snapshots once, cold, for a pod without a request (its namespace may give one)', async () => {
+    const kv = freshKv()
+    await pushConfigs(testApp({ kv }).app, 'alpha', [configText('logger:v1')])
+    const counting = countingKv(kv)
+    const fresh = testApp({ kv: counting })
+    await postReview(fresh.app, 'alpha', podReview(undefined))
+    expect(counting.gets).toBe(1)
+    expect(fresh.logs[0]).toMatchObject({ reason: 'no_request', kvOps: 1 })
   })
 
   it('does not let a read that outlived its admission strand the next ones', async () => {
@@ -217,11 +248,19 @@ describe('KV failure', () => {
     },
   )
 
-  it('still skips pods without annotation with no KV call when KV is down', async () => {
+  it('still skips pods that opt out with no KV call when KV is down', async () => {
+    const { app, logs } = testApp({ kv: brokenKv('throw') })
+    const admission = await admissionOf(await postReview(app, 'alpha', optedOutReview()))
+    expect(admission.allowed).toBe(true)
+    expect(logs[0]).toMatchObject({ reason: 'opted_out', kvOps: 0 })
+  })
+
+  it('admits a pod without a request unchanged when KV is down (its default cannot be read)', async () => {
     const { app, logs } = testApp({ kv: brokenKv('throw') })
     const admission = await admissionOf(await postReview(app, 'alpha', podReview(undefined)))
     expect(admission.allowed).toBe(true)
-    expect(logs[0]).toMatchObject({ reason: 'no_request', kvOps: 0 })
+    expect(admission.patch).toEqual([])
+    expect(logs[0]).toMatchObject({ reason: 'lookup_failed' })
   })
 })
 

@@ -72,6 +72,7 @@ export function scopeDirectory(now?: () => number): ScopeDirectory {
       rollback: async (...args) => (await synced()).rollback(...args),
       unpin: async (...args) => (await synced()).unpin(...args),
       state: async (...args) => (await synced()).state(...args),
+      setKubernetesVersion: async (...args) => (await synced()).setKubernetesVersion(...args),
     }
   }
 }

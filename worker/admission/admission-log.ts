@@ -52,6 +52,8 @@ export function formatAdmissionLog(entry: AdmissionLogEntry): JsonObject {
     reason: decision.kind === 'skip' ? decision.reason : 'injected',
     detail: decision.kind === 'skip' ? decision.detail : '',
     configs: decision.kind === 'inject' ? [...decision.configs] : [],
+    // How it was decided: "request ... from namespace default of ...", each sidecar's mode.
+    ...(decision.notes === undefined ? {} : { notes: [...decision.notes] }),
     warnings: decision.warnings.length,
     kvOps: entry.kvOps,
     durationMs: entry.durationMs,

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono'
 import { decodeReview } from '../../shared/admission-review.ts'
+import { clusterFactsFrom } from '../../shared/cluster-facts.ts'
 import { decideAdmission, planAdmission } from '../../shared/decision.ts'
 import type { FailOpenReason } from '../../shared/skip-reason.ts'
 import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
@@ -24,17 +25,19 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     const { request } = review
     const plan = planAdmission(request, settings.injection)
     let decision: Decision
-    if (plan.kind === 'skip') {
+    if (plan.kind === 'skip' && plan.defaultFor === undefined) {
       // Decided without configs: the lookup is never called, so this costs no KV operation.
       decision = decideAdmission(request, settings.injection, () => undefined, plan)
     } else {
-      // A warm isolate answers from memory: no KV call, so no deadline timer either.
-      let lookup = reader.cached(cluster, plan.refs)
+      // A pod without a request of its own reads its cluster's namespace defaults, which come
+      // with the snapshots. A warm isolate answers from memory: no KV call, no deadline timer.
+      const refs = plan.kind === 'lookup' ? plan.refs : []
+      let lookup = reader.cached(cluster, refs)
       let failure: unknown
       if (lookup === undefined) {
         const remaining = Math.max(1, settings.admissionDeadlineMs - (now() - cost.startedAt))
         try {
-          const loading = reader.load(cluster, plan.refs, cost)
+          const loading = reader.load(cluster, refs, cost)
           lookup = await withDeadline(loading, remaining, 'config lookup')
         } catch (error) {
           failure = error
@@ -43,7 +46,13 @@ export function registerAdmitRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       decision =
         lookup === undefined
           ? admitUnchanged('lookup_failed', 'config lookup failed', failure)
-          : decideAdmission(request, settings.injection, lookup, plan)
+          : decideAdmission(
+              request,
+              settings.injection,
+              lookup,
+              plan,
+              clusterFactsFrom(cluster, lookup.facts),
+            )
     }
     const reply = encodeAdmissionReply(review, decision)
     // Counted in memory; a send to the fleet object, when due, outlives the response unawaited.

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { type AdmissionRequest, decodeReview } from '../../shared/admission-review.ts'
+import { checkKubernetesVersionText, clusterFactsFrom } from '../../shared/cluster-facts.ts'
 import { decideAdmission, planAdmission } from '../../shared/decision.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../shared/json.ts'
 import { applyPatch } from '../../shared/patch-apply.ts'
@@ -23,8 +24,9 @@ export interface PreviewResponse {
 }
 
 /**
- * `POST /v1/clusters/{cluster}/preview`: a Pod, a workload with a pod template, or an
- * AdmissionReview in; the decision, the patch and the mutated Pod out. Nothing is stored.
+ * `POST /v1/clusters/{cluster}/preview[?kubernetesVersion=v1.29.0]`: a Pod, a workload with a
+ * pod template, or an AdmissionReview in; the decision, the patch and the mutated Pod out, for
+ * the cluster's facts (the version given instead of the reported one). Nothing is stored.
  */
 export function registerPreviewRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   const { settings, reader, auth } = deps
@@ -33,9 +35,18 @@ export function registerPreviewRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     const body = await readJsonBody(c.req.raw, settings.admissionMaxBytes)
     const { request, source } = previewRequest(body)
     const plan = planAdmission(request, settings.injection)
-    const lookup =
-      plan.kind === 'skip' ? () => undefined : await reader.load(cluster, plan.refs, { kvOps: 0 })
-    const decision = decideAdmission(request, settings.injection, lookup)
+    const version = readVersionQuery(c.req.query('kubernetesVersion'))
+    let decision: Decision
+    if (plan.kind === 'skip' && plan.defaultFor === undefined) {
+      decision = decideAdmission(request, settings.injection, () => undefined, plan)
+    } else {
+      const refs = plan.kind === 'lookup' ? plan.refs : []
+      const lookup = await reader.load(cluster, refs, { kvOps: 0 })
+      const stored = clusterFactsFrom(cluster, lookup.facts)
+      // `preview --kubernetes-version` asks about a version other than the one reported.
+      const facts = version === undefined ? stored : { ...stored, kubernetesVersion: version }
+      decision = decideAdmission(request, settings.injection, lookup, plan, facts)
+    }
     const before = request.object ?? {}
     const pod = decision.kind === 'inject' ? applyPatch(before, decision.patch) : before
     const response: PreviewResponse = {
@@ -46,6 +57,15 @@ export function registerPreviewRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     }
     return c.json(response)
   })
+}
+
+function readVersionQuery(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const problem = checkKubernetesVersionText(value)
+  if (problem !== undefined) {
+    throw new HTTPException(400, { message: `kubernetesVersion: ${problem}` })
+  }
+  return value
 }
 
 function previewRequest(body: unknown): { request: AdmissionRequest; source?: JsonObject } {

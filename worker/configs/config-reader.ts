@@ -2,7 +2,7 @@ import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
 import type { ConfigLookup, SidecarConfig, SidecarRef } from '../../shared/types.ts'
 import { createByteCache } from './byte-cache.ts'
 import type { ConfigStore } from './config-store.ts'
-import type { Snapshot } from './snapshot.ts'
+import type { Snapshot, SnapshotFacts } from './snapshot.ts'
 import {
   createSnapshotLookup,
   PARSED_CONFIG_FACTOR,
@@ -14,18 +14,24 @@ export interface ReadStats {
   kvOps: number
 }
 
+/**
+ * A lookup over a cluster's scopes, carrying the facts of its own scope's snapshot header (its
+ * labels, namespace defaults and Kubernetes version): read with the configs, at no extra cost.
+ */
+export type ClusterLookup = ConfigLookup & { readonly facts: SnapshotFacts | undefined }
+
 /** Reads configs for a cluster in at most one KV operation, from memory when warm. */
 export interface ConfigReader {
   /**
    * The lookup for `refs` from memory alone, with no KV call and no promise: defined while the
    * snapshots of the cluster's scopes are held and within their TTL.
    */
-  cached(cluster: string, refs: readonly SidecarRef[]): ConfigLookup | undefined
+  cached(cluster: string, refs: readonly SidecarRef[]): ClusterLookup | undefined
   /**
    * Reads the snapshots of the cluster's scopes that are not fresh, in one bulk get; the lookup
    * then answers synchronously for any config of those scopes.
    */
-  load(cluster: string, refs: readonly SidecarRef[], stats: ReadStats): Promise<ConfigLookup>
+  load(cluster: string, refs: readonly SidecarRef[], stats: ReadStats): Promise<ClusterLookup>
   /** Marks a scope's held snapshot stale (a push changed it), so the next admission reads KV. */
   forget(scope: string): void
   /** Estimated bytes the cache holds now (at most the bound). */
@@ -109,8 +115,11 @@ export function createConfigReader(options: ConfigReaderOptions): ConfigReader {
       cache.set(key, { kind: 'config', config }, bytes, 'cheap')
     },
   }
-  const lookupOver = (snapshots: readonly Snapshot[]): ConfigLookup =>
-    createSnapshotLookup(snapshots, resolved)
+  // The cluster's own scope comes first; its header holds the cluster's facts.
+  const lookupOver = (snapshots: readonly Snapshot[]): ClusterLookup =>
+    Object.assign(createSnapshotLookup(snapshots, resolved), {
+      facts: snapshots[0]?.header.facts,
+    })
 
   return {
     cached(cluster) {

@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception'
+import { checkClusterFactsPush } from '../../shared/cluster-facts.ts'
 import type { ConfigSource, IngestEntry, IngestRequest } from '../../shared/ingest-api.ts'
 
 /** Checks the shape of a `PUT /v1/clusters/{cluster}/configs` body; 400 naming the first bad field. */
@@ -11,7 +12,10 @@ export function decodeIngestRequest(body: unknown): IngestRequest {
     if (typeof entry.text !== 'string') throw bad(`${path}.text: must be a string`)
     return { text: entry.text, source: decodeSource(entry.source, `${path}.source`) }
   })
-  return { configs }
+  if (body.cluster === undefined) return { configs }
+  const cluster = checkClusterFactsPush(body.cluster)
+  if (!cluster.ok) throw bad(cluster.message)
+  return { configs, cluster: cluster.facts }
 }
 
 function decodeSource(value: unknown, path: string): ConfigSource {

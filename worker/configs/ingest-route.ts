@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
 import type { IngestResponse, StoredConfigList } from '../../shared/ingest-api.ts'
 import { ParseBudgetExceeded } from '../../shared/parse-limits.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
@@ -20,6 +21,11 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const cluster = await authorizeCluster(c, auth, 'sync', bearerToken(c))
     const pusher = readPusher(c.req.header(RELAY_INSTANCE_HEADER))
     const request = decodeIngestRequest(await readJsonBody(c.req.raw, settings.ingestMaxBytes))
+    if (cluster === SHARED_SCOPE && request.cluster !== undefined) {
+      throw new HTTPException(400, {
+        message: `cluster: scope "${SHARED_SCOPE}" serves the whole fleet and holds no cluster's labels or namespace defaults; push those to a cluster's scope`,
+      })
+    }
     // Counted before any config is parsed.
     const count = request.configs.length
     if (count > settings.scopeMaxConfigs) {
@@ -40,7 +46,7 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         `scope "${cluster}": ${error.message}, refused ones included; the limit is ${error.limit} (twice INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
       )
     })
-    const bytes = snapshotBytes(cluster, plan.entries)
+    const bytes = snapshotBytes(cluster, plan.entries, request.cluster)
     if (bytes > settings.scopeMaxBytes) {
       throw tooLarge(
         `scope "${cluster}": its ${plan.entries.length} configs make a snapshot of ${bytes} bytes; the limit is ${settings.scopeMaxBytes} (INJECTOR_SCOPE_MAX_BYTES); nothing was stored`,
@@ -50,7 +56,11 @@ export function registerIngestRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     // publishes it to KV (at once, or by alarm within KV's one write per second to a key).
     let outcome: ScopePushResult
     try {
-      outcome = await scopes(cluster).push(cluster, { entries: plan.entries, pusher })
+      outcome = await scopes(cluster).push(cluster, {
+        entries: plan.entries,
+        pusher,
+        ...(request.cluster === undefined ? {} : { cluster: request.cluster }),
+      })
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
       throw new HTTPException(503, {

@@ -1,5 +1,5 @@
 import type { ScopeState } from '../../shared/fleet-api.ts'
-import type { ConfigSource } from '../../shared/ingest-api.ts'
+import type { ClusterFactsPush, ConfigSource } from '../../shared/ingest-api.ts'
 import type {
   PinResponse,
   Pusher,
@@ -23,6 +23,18 @@ export interface ScopeEntry {
 export interface ScopePush {
   readonly entries: readonly ScopeEntry[]
   readonly pusher: Pusher
+  /** What the relay reports of its cluster; absent keeps the stored facts (see ClusterFactsPush). */
+  readonly cluster?: ClusterFactsPush
+}
+
+/** What `setKubernetesVersion` did: nothing when the version was the stored one. */
+export interface VersionOutcome {
+  readonly changed: boolean
+  /** KV serves the header with this version now; false while its publish waits. */
+  readonly published: boolean
+  /** Why the version was not recorded (not a version text); the stored one is kept. */
+  readonly refused?: string
+  readonly kvOps: KvCost
 }
 
 /** What the scope's object made of a push. */
@@ -71,6 +83,11 @@ export interface ScopeWriter {
   rollback(scope: string, revision: number, pusher: Pusher): Promise<PinOutcome>
   unpin(scope: string, pusher: Pusher): Promise<PinOutcome>
   state(scope: string): Promise<ScopeState>
+  /**
+   * Records the cluster's Kubernetes version (from its heartbeat) and republishes the scope's
+   * snapshot header when it changed; the same version writes nothing.
+   */
+  setKubernetesVersion(scope: string, version: string | undefined): Promise<VersionOutcome>
 }
 
 /** The writer of each scope: in the Worker, the scope's Durable Object (`SCOPES`, by name). */

@@ -1,5 +1,6 @@
 import { type RetentionPolicy, selectExpiredRevisions } from '../../shared/history-retention.ts'
-import type { ConfigSource } from '../../shared/ingest-api.ts'
+import { sameClusterFacts } from '../../shared/cluster-facts.ts'
+import type { ClusterFactsPush, ConfigSource } from '../../shared/ingest-api.ts'
 import type {
   Pusher,
   PusherToken,
@@ -66,6 +67,17 @@ CREATE TABLE IF NOT EXISTS contents (
   hash TEXT PRIMARY KEY,
   json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS revision_facts (
+  revision INTEGER PRIMARY KEY,
+  json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fact_changes (
+  revision INTEGER PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS cluster_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  kubernetes_version TEXT
+);
 `
 
 /** The scope's pointers: its newest, served and published revisions, and the publish state. */
@@ -108,6 +120,8 @@ export interface Commit {
   readonly serve: boolean
   /** Pin or unpin the scope with this revision; unchanged when undefined. */
   readonly pinned?: boolean
+  /** What the relay reported of its cluster with this revision (labels, namespace defaults). */
+  readonly facts?: ClusterFactsPush
 }
 
 type MetaRow = {
@@ -121,8 +135,13 @@ type MetaRow = {
   failures: number
 }
 
+// A revision's row, and whether it changed the cluster's facts.
+const SUMMARY_SELECT = `SELECT r.*, f.revision IS NOT NULL AS facts_changed
+  FROM revisions r LEFT JOIN fact_changes f ON f.revision = r.revision`
+
 type RevisionRow = {
   revision: number
+  facts_changed: number
   at: string
   token: string
   instance: string
@@ -272,6 +291,17 @@ export class ScopeHistory {
           )
         }
       }
+      const facts = commit.facts ?? {}
+      if (!sameClusterFacts(this.facts(meta.head), facts)) {
+        this.#sql.exec('INSERT INTO fact_changes VALUES (?)', revision)
+      }
+      if (commit.facts !== undefined && !isEmptyPush(commit.facts)) {
+        this.#sql.exec(
+          'INSERT INTO revision_facts VALUES (?, ?)',
+          revision,
+          JSON.stringify(commit.facts),
+        )
+      }
       const served = commit.serve ? revision : meta.served
       const pinned = commit.pinned ?? meta.pinned
       this.#sql.exec(
@@ -291,10 +321,53 @@ export class ScopeHistory {
     })
   }
 
+  /** What the relay reported of its cluster with a revision: `{}` when nothing (or revision 0). */
+  facts(revision: number): ClusterFactsPush {
+    const row = this.#sql
+      .exec<{ json: string }>('SELECT json FROM revision_facts WHERE revision = ?', revision)
+      .toArray()[0]
+    return row === undefined ? {} : (JSON.parse(row.json) as ClusterFactsPush)
+  }
+
+  /** The Kubernetes version the cluster's heartbeat last reported, if any. */
+  kubernetesVersion(): string | undefined {
+    const row = this.#sql
+      .exec<{ kubernetes_version: string | null }>(
+        'SELECT kubernetes_version FROM cluster_state WHERE id = 1',
+      )
+      .toArray()[0]
+    return row?.kubernetes_version ?? undefined
+  }
+
+  /** Records the reported Kubernetes version (undefined: no longer known). */
+  setKubernetesVersion(version: string | undefined): void {
+    this.#sql.exec(
+      `INSERT INTO cluster_state VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET kubernetes_version = excluded.kubernetes_version`,
+      version ?? null,
+    )
+  }
+
+  /** Creates the scope's pointers at revision 0 if it has none, so a publish can be recorded. */
+  ensureState(scope: string): void {
+    const meta = this.meta(scope)
+    this.#sql.exec(
+      'INSERT OR IGNORE INTO scope_state VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)',
+      scope,
+      meta.head,
+      meta.served,
+      meta.pinned ? 1 : 0,
+      meta.published,
+      meta.publishedAt ?? null,
+      meta.writeMs,
+      meta.failures,
+    )
+  }
+
   /** The summary of one revision, if kept. */
   summary(revision: number, served: number): RevisionSummary | undefined {
     const row = this.#sql
-      .exec<RevisionRow>('SELECT * FROM revisions WHERE revision = ?', revision)
+      .exec<RevisionRow>(`${SUMMARY_SELECT} WHERE r.revision = ?`, revision)
       .toArray()[0]
     return row === undefined ? undefined : summaryOf(row, served)
   }
@@ -307,7 +380,7 @@ export class ScopeHistory {
   ): { revisions: RevisionSummary[]; more: boolean } {
     const rows = this.#sql
       .exec<RevisionRow>(
-        'SELECT * FROM revisions WHERE revision < ? ORDER BY revision DESC LIMIT ?',
+        `${SUMMARY_SELECT} WHERE r.revision < ? ORDER BY r.revision DESC LIMIT ?`,
         before ?? Number.MAX_SAFE_INTEGER,
         limit + 1,
       )
@@ -399,7 +472,7 @@ export class ScopeHistory {
     if (expired.length === 0) return []
     this.#transaction(() => {
       for (const revision of expired) {
-        for (const table of ['revisions', 'entries', 'changes']) {
+        for (const table of ['revisions', 'entries', 'changes', 'revision_facts', 'fact_changes']) {
           this.#sql.exec(`DELETE FROM ${table} WHERE revision = ?`, revision)
         }
       }
@@ -407,6 +480,14 @@ export class ScopeHistory {
     })
     return expired
   }
+}
+
+/** Whether pushed facts hold nothing worth a row. */
+function isEmptyPush(facts: ClusterFactsPush): boolean {
+  return (
+    (facts.labels === undefined || Object.keys(facts.labels).length === 0) &&
+    (facts.namespaceDefaults === undefined || Object.keys(facts.namespaceDefaults).length === 0)
+  )
 }
 
 function summaryOf(row: RevisionRow, served: number): RevisionSummary {
@@ -421,6 +502,7 @@ function summaryOf(row: RevisionRow, served: number): RevisionSummary {
     added: row.added,
     changed: row.changed,
     removed: row.removed,
+    ...(row.facts_changed === 1 ? { factsChanged: true } : {}),
     served: row.revision === served,
   }
 }

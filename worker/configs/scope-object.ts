@@ -1,5 +1,12 @@
 import { DurableObject } from 'cloudflare:workers'
+import {
+  checkKubernetesVersionText,
+  mergeClusterFacts,
+  sameClusterFacts,
+} from '../../shared/cluster-facts.ts'
+import { SHARED_SCOPE } from '../../shared/cluster-name.ts'
 import type { ScopeState } from '../../shared/fleet-api.ts'
+import type { ClusterFactsPush } from '../../shared/ingest-api.ts'
 import type { RetentionPolicy } from '../../shared/history-retention.ts'
 import type { Pusher, RevisionList } from '../../shared/revision-api.ts'
 import { diffEntrySets, type EntrySet, sameEntrySet } from '../../shared/revision-diff.ts'
@@ -13,6 +20,7 @@ import type {
   RevisionPage,
   ScopePush,
   ScopePushResult,
+  VersionOutcome,
 } from './scope-api.ts'
 import { type Commit, type CommitEntry, ScopeHistory } from './scope-history.ts'
 import { encodeSnapshot } from './snapshot.ts'
@@ -23,6 +31,8 @@ const REPAIR_DELAY_MS = 10_000
 // A failed publish is retried after 1 s, 2 s, 4 s, ... at most 5 minutes apart.
 const RETRY_BASE_MS = 1000
 const RETRY_MAX_MS = 5 * 60_000
+// `published` when KV holds no revision's current header (the Kubernetes version moved).
+const STALE_HEADER = -1
 
 /**
  * The one writer of a scope (binding SCOPES, one object per scope by name): pushes are
@@ -72,7 +82,10 @@ export class ScopeObject extends DurableObject<Env> {
       const meta = this.#history.meta(scope)
       const head = this.#history.entries(meta.head)
       const next: EntrySet = new Map(push.entries.map((entry) => [entry.ref, entry]))
-      if (sameEntrySet(head, next)) {
+      // A push without cluster facts keeps the head's; a change of facts alone is a revision.
+      const headFacts = this.#history.facts(meta.head)
+      const facts = mergeClusterFacts(headFacts, push.cluster)
+      if (sameEntrySet(head, next) && sameClusterFacts(headFacts, facts)) {
         return {
           revision: meta.head,
           unchanged: true,
@@ -90,6 +103,7 @@ export class ScopeObject extends DurableObject<Env> {
         pusher: push.pusher,
         origin: 'push',
         serve: !meta.pinned,
+        facts,
       })
       const published = !meta.pinned && (await this.#publish(scope))
       return {
@@ -115,7 +129,7 @@ export class ScopeObject extends DurableObject<Env> {
         return { found: false, oldest: this.#history.oldest(), head: meta.head }
       }
       const target = this.#history.entries(revision)
-      const outcome = await this.#serve(scope, target, {
+      const outcome = await this.#serve(scope, target, this.#history.facts(revision), {
         pusher,
         origin: 'rollback',
         from: revision,
@@ -142,7 +156,8 @@ export class ScopeObject extends DurableObject<Env> {
       }
       const latest = this.#history.latestPush()
       const target = this.#history.entries(latest ?? meta.served)
-      const outcome = await this.#serve(scope, target, {
+      const facts = this.#history.facts(latest ?? meta.served)
+      const outcome = await this.#serve(scope, target, facts, {
         pusher,
         origin: 'unpin',
         ...(latest === undefined ? {} : { from: latest }),
@@ -204,6 +219,42 @@ export class ScopeObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Records the Kubernetes version the cluster's heartbeat reports (undefined: unknown) and, when
+   * it changed, republishes the served revision so admissions read it from the snapshot header.
+   * The same version writes nothing, neither SQLite nor KV.
+   */
+  setKubernetesVersion(scope: string, version: string | undefined): Promise<VersionOutcome> {
+    return this.#limits.run(async (): Promise<VersionOutcome> => {
+      const problem =
+        scope === SHARED_SCOPE
+          ? `scope "${SHARED_SCOPE}" is no cluster`
+          : version === undefined
+            ? undefined
+            : checkKubernetesVersionText(version)
+      const meta = this.#history.meta(scope)
+      if (problem !== undefined) {
+        const published = meta.published === meta.served
+        return {
+          changed: false,
+          published,
+          refused: `kubernetesVersion: ${problem}`,
+          kvOps: this.#limits.cost(),
+        }
+      }
+      if (this.#history.kubernetesVersion() === version) {
+        const published = meta.published === meta.served
+        return { changed: false, published, kvOps: this.#limits.cost() }
+      }
+      this.#history.ensureState(scope)
+      this.#history.setKubernetesVersion(version)
+      // KV's header is stale now: the publish writes the served revision again, with the version.
+      this.#history.setPublishState({ published: STALE_HEADER })
+      const published = await this.#publish(scope)
+      return { changed: true, published, kvOps: this.#limits.cost() }
+    })
+  }
+
   /** Publishes the served revision: after KV's write gap, a failed write, or a lost object. */
   override async alarm(): Promise<void> {
     const scope = this.#history.storedScope()
@@ -215,11 +266,12 @@ export class ScopeObject extends DurableObject<Env> {
   async #serve(
     scope: string,
     target: EntrySet,
+    facts: ClusterFactsPush,
     how: Pick<Commit, 'pusher' | 'origin' | 'from'> & { readonly pinned: boolean },
   ): Promise<{ servedRevision: number; changed: boolean; pinned: boolean; published: boolean }> {
     const meta = this.#history.meta(scope)
     const served = this.#history.entries(meta.served)
-    if (sameEntrySet(target, served)) {
+    if (sameEntrySet(target, served) && sameClusterFacts(facts, this.#history.facts(meta.served))) {
       if (meta.pinned !== how.pinned) this.#history.setPinned(how.pinned)
       const published = meta.published === meta.served
       return { servedRevision: meta.served, changed: false, pinned: how.pinned, published }
@@ -237,6 +289,7 @@ export class ScopeObject extends DurableObject<Env> {
       previous: head,
       diff: diffEntrySets(head, target),
       serve: true,
+      facts,
     })
     const published = await this.#publish(scope)
     return { servedRevision: revision, changed: true, pinned: how.pinned, published }
@@ -277,8 +330,14 @@ export class ScopeObject extends DurableObject<Env> {
     this.#history.setPublishState({ writeMs: now })
     const writtenAt = new Date(now).toISOString()
     const configs = this.#history.snapshotConfigs(target)
+    const version = this.#history.kubernetesVersion()
+    const facts = {
+      ...this.#history.facts(target),
+      ...(version === undefined ? {} : { kubernetesVersion: version }),
+    }
     try {
-      await this.#store.writeSnapshot(scope, encodeSnapshot(scope, writtenAt, configs, target).text)
+      const { text } = encodeSnapshot(scope, writtenAt, configs, target, facts)
+      await this.#store.writeSnapshot(scope, text)
     } catch (error) {
       const failures = meta.failures + 1
       const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1))

@@ -1,4 +1,5 @@
 import type { ConfigSource } from '../../shared/ingest-api.ts'
+import { MAX_KUBERNETES_VERSION_LENGTH } from '../../shared/kubernetes-version.ts'
 import { utf8Length } from '../../shared/parse-limits.ts'
 
 /**
@@ -17,6 +18,16 @@ export interface SnapshotEntry {
   readonly at: readonly [number, number]
 }
 
+/**
+ * What the scope's snapshot says of its cluster: the labels and namespace defaults its relay
+ * pushed (stored with the revision) and the Kubernetes version its heartbeat reported.
+ */
+export interface SnapshotFacts {
+  readonly labels?: Readonly<Record<string, string>>
+  readonly namespaceDefaults?: Readonly<Record<string, string>>
+  readonly kubernetesVersion?: string
+}
+
 /** The first line of a snapshot value. */
 export interface SnapshotHeader {
   readonly format: 2
@@ -25,6 +36,8 @@ export interface SnapshotHeader {
   readonly writtenAt: string
   /** The scope's revision this value holds; absent in values written before revisions. */
   readonly revision?: number
+  /** Cluster scopes only, when known; values written before facts have none. */
+  readonly facts?: SnapshotFacts
   readonly entries: Readonly<Record<string, SnapshotEntry>>
 }
 
@@ -65,6 +78,7 @@ export function encodeSnapshot(
   writtenAt: string,
   configs: readonly SnapshotConfig[],
   revision?: number,
+  facts?: SnapshotFacts,
 ): { snapshot: Snapshot; text: string } {
   const entries: Record<string, SnapshotEntry> = {}
   const parts: string[] = []
@@ -79,6 +93,7 @@ export function encodeSnapshot(
     scope,
     writtenAt,
     ...(revision === undefined ? {} : { revision }),
+    ...(facts === undefined || isEmptyFacts(facts) ? {} : { facts }),
     entries,
   }
   const first = JSON.stringify(header)
@@ -95,6 +110,7 @@ export function encodeSnapshot(
 export function snapshotBytes(
   scope: string,
   configs: readonly Omit<SnapshotConfig, 'updatedAt'>[],
+  facts?: SnapshotFacts,
 ): number {
   const entries: Record<string, SnapshotEntry> = {}
   let offset = 0
@@ -104,13 +120,31 @@ export function snapshotBytes(
     offset += json.length
     body += utf8Length(json)
   }
-  const header = { format: 2, scope, writtenAt: ISO_WIDTH, revision: REVISION_WIDTH, entries }
+  const header = {
+    format: 2,
+    scope,
+    writtenAt: ISO_WIDTH,
+    revision: REVISION_WIDTH,
+    // The version comes later, from heartbeats: counted at its widest.
+    ...(facts === undefined ? {} : { facts: { ...facts, kubernetesVersion: VERSION_WIDTH } }),
+    entries,
+  }
   return utf8Length(JSON.stringify(header)) + 1 + body
+}
+
+/** Whether facts say nothing, so a header need not carry them. */
+export function isEmptyFacts(facts: SnapshotFacts): boolean {
+  return (
+    facts.kubernetesVersion === undefined &&
+    (facts.labels === undefined || Object.keys(facts.labels).length === 0) &&
+    (facts.namespaceDefaults === undefined || Object.keys(facts.namespaceDefaults).length === 0)
+  )
 }
 
 // As wide as any ISO time of years 0 to 9999, and as any revision number below 10^15.
 const ISO_WIDTH = new Date(0).toISOString()
 const REVISION_WIDTH = 999_999_999_999_999
+const VERSION_WIDTH = 'v'.repeat(MAX_KUBERNETES_VERSION_LENGTH)
 
 /** Reads a stored snapshot's header and keeps its body; throws when it is not format 2. */
 export function decodeSnapshot(scope: string, text: string | null): Snapshot {

@@ -101,12 +101,30 @@ export async function stateOf(
 }
 
 /**
- * HOOK(kubernetes-version): passes the cluster's Kubernetes server version (from its heartbeat,
- * just stored) on to its scope object, which checks configs against that version. The scope
- * object's RPC for it comes with another change; until it is wired here this does nothing.
+ * Passes the cluster's Kubernetes server version (from its heartbeat, just stored) on to its
+ * scope object, which publishes it in the scope's snapshot header when it changed, for the
+ * admissions that render `auto` sidecars. A heartbeat without a version keeps the last one
+ * known: a relay that could not read `/version` once must not flip pods to classic sidecars.
+ * A failure here costs the heartbeat nothing; the next one (a minute later) tries again.
  */
 async function forwardKubernetesVersion(
-  _scopes: ScopeDirectory,
-  _cluster: string,
-  _version: string | undefined,
-): Promise<void> {}
+  scopes: ScopeDirectory,
+  cluster: string,
+  version: string | undefined,
+): Promise<void> {
+  if (version === undefined) return
+  try {
+    const outcome = await scopes(cluster).setKubernetesVersion(cluster, version)
+    if (outcome.refused !== undefined) {
+      console.error(
+        JSON.stringify({ event: 'kubernetes_version_refused', cluster, message: outcome.refused }),
+      )
+    } else if (outcome.changed) {
+      console.log(JSON.stringify({ event: 'kubernetes_version', cluster, version }))
+    }
+  } catch (error) {
+    console.error(
+      JSON.stringify({ event: 'kubernetes_version_failed', cluster, message: String(error) }),
+    )
+  }
+}
