@@ -86,7 +86,7 @@ function pushSummary(cluster: string, response: IngestResponse): string {
     ? 'unchanged'
     : `${response.stored.length} stored, ${response.removed.length} removed`
   if (response.pinned) {
-    return `${counts}; revision ${response.revision}, recorded but not served: the scope is pinned by a rollback until \`sidecar-injector unpin --cluster ${cluster}\`; ${kvCost(response.kvOps)}`
+    return `${counts}; revision ${response.revision}; ${kvCost(response.kvOps)}; recorded but not served: the scope is pinned by a rollback until \`sidecar-injector unpin --cluster ${cluster}\``
   }
   // KV takes one write a second to a scope: the scope's object publishes a quick second push
   // a moment later.

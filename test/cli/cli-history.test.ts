@@ -60,11 +60,13 @@ describe('history, rollback and unpin against a real Worker', () => {
 
   it('lists each push as a revision, newest first, the served one marked', async () => {
     const first = await run('push', 'examples/configs/')
-    expect(first.stdout.split('\n').at(-2)).toBe('staging: 3 stored, 0 removed; revision 1')
+    expect(first.stdout.split('\n').at(-2)).toBe(
+      'staging: 3 stored, 0 removed; revision 1; KV 0 reads, 1 write',
+    )
     await settled()
     const second = await run('push', 'examples/configs/logger.yaml')
     expect(second.stdout.split('\n').at(-2)).toMatch(
-      /^staging: 1 stored, 2 removed; revision 2(, served within seconds)?$/,
+      /^staging: 1 stored, 2 removed; revision 2(; KV 0 reads, 1 write|, served within seconds; KV 0 reads, 0 writes)$/,
     )
     await settled()
     const history = await run('history')
@@ -98,7 +100,7 @@ describe('history, rollback and unpin against a real Worker', () => {
     await settled()
     const push = await run('push', 'examples/configs/logger.yaml')
     expect(push.stdout.split('\n').at(-2)).toBe(
-      'staging: 1 stored, 2 removed; revision 4, recorded but not served: the scope is pinned by a rollback until `sidecar-injector unpin --cluster staging`',
+      'staging: 1 stored, 2 removed; revision 4; KV 0 reads, 0 writes; recorded but not served: the scope is pinned by a rollback until `sidecar-injector unpin --cluster staging`',
     )
     const history = await run('history')
     const lines = history.stdout.split('\n')

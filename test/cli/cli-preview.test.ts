@@ -246,7 +246,7 @@ describe('preview', () => {
       'logger:v1',
     ])
     expect(run.stdout).toBe(
-      'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 6 operations\nnote: request "logger:v1" from namespace default of "shop"\n',
+      'namespace: shop\ndecision: inject\nconfigs: logger:v1\npatch: 7 operations\nnote: request "logger:v1" from namespace default of "shop"\n',
     )
     const optOut = write(
       'opt-out.yaml',
