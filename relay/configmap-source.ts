@@ -1,22 +1,16 @@
 import type { ConfigMapClient } from './configmap-client.ts'
 import type { ConfigMapRecord } from './desired-set.ts'
-import { createReflector, type SourceNotice } from './reflector.ts'
+import { createReflector, type WatchPacing } from './reflector.ts'
 
 export type { SourceNotice } from './reflector.ts'
 
-export interface ConfigMapSourceOptions {
+export interface ConfigMapSourceOptions extends WatchPacing {
   readonly client: ConfigMapClient
   /** Namespaces to list and watch, each on its own; undefined = all namespaces at once. */
   readonly namespaces: readonly (string | undefined)[]
   readonly labelSelector: string
-  readonly random: () => number
-  /** A watch with no event or bookmark for this long is replaced (watchdog). */
-  readonly idleTimeoutMs: number
-  readonly backoffMaxMs: number
-  readonly backoffBaseMs?: number
   /** The set of ConfigMaps changed (at the given time). */
   readonly onChange: (at: number) => void
-  readonly onNotice?: (notice: SourceNotice) => void
 }
 
 /** The watched ConfigMaps, kept current by list + watch per namespace. */

@@ -1,17 +1,12 @@
 import type { NamespaceRecord } from './namespace-default.ts'
 import { collectNamespaceDefaults } from './namespace-default.ts'
-import { createReflector, type ListWatch, type SourceNotice } from './reflector.ts'
+import { createReflector, type ListWatch, type WatchPacing } from './reflector.ts'
 
-export interface NamespaceSourceOptions {
+export interface NamespaceSourceOptions extends WatchPacing {
   /** Namespaces, cluster-wide, read into records (see `readNamespaceRecord`). */
   readonly listWatch: ListWatch<NamespaceRecord>
-  readonly random: () => number
-  readonly idleTimeoutMs: number
-  readonly backoffMaxMs: number
-  readonly backoffBaseMs?: number
   /** The defaults changed (at the given time); also after every successful list. */
   readonly onChange: (at: number) => void
-  readonly onNotice?: (notice: SourceNotice) => void
   /** A namespace's request annotation is not a valid request: it gives no default. */
   readonly onInvalid?: (namespace: string, problem: string) => void
 }

@@ -52,7 +52,17 @@ export type SourceNotice =
       readonly retryInMs: number
     }
 
-export interface ReflectorOptions<T> {
+/** How a list + watch retries and what it tells: the same for every source of the relay. */
+export interface WatchPacing {
+  readonly random: () => number
+  /** A watch with no event or bookmark for this long is replaced (watchdog). */
+  readonly idleTimeoutMs: number
+  readonly backoffMaxMs: number
+  readonly backoffBaseMs?: number
+  readonly onNotice?: (notice: SourceNotice) => void
+}
+
+export interface ReflectorOptions<T> extends WatchPacing {
   readonly listWatch: ListWatch<T>
   /** Named in notices: the namespace watched, or `*`. */
   readonly label: string
@@ -62,14 +72,8 @@ export interface ReflectorOptions<T> {
   readonly retain?: (item: T) => boolean
   /** Equal items: a change to an equal item is not one (default: every event is a change). */
   readonly same?: (a: T, b: T) => boolean
-  readonly random: () => number
-  /** A watch with no event or bookmark for this long is replaced (watchdog). */
-  readonly idleTimeoutMs: number
-  readonly backoffMaxMs: number
-  readonly backoffBaseMs?: number
   /** The cached items changed (at the given time); also after every successful list. */
   readonly onChange: (at: number) => void
-  readonly onNotice?: (notice: SourceNotice) => void
 }
 
 /** A cache of one collection kept current by list + watch. */

@@ -64,17 +64,24 @@ export function startRelay(deps: RelayDeps): Relay {
       logger.warn({ ...describeProblem(problem), error: message }, 'event failed'),
   })
 
-  const source = createConfigMapSource({
-    client: deps.source,
-    namespaces: settings.namespaces.all ? [undefined] : settings.namespaces.names,
-    labelSelector: formatLabelSelector(settings.labels),
+  // Both sources pace their watches alike and push through the same debouncer.
+  const pacing = {
     random: deps.random,
     idleTimeoutMs: settings.watchIdleTimeoutMs,
     backoffMaxMs: settings.backoffMaxMs,
+  }
+  const changed = (at: number) => {
+    earliestChange = Math.min(at, earliestChange ?? at)
+    debouncer.trigger()
+  }
+  const source = createConfigMapSource({
+    ...pacing,
+    client: deps.source,
+    namespaces: settings.namespaces.all ? [undefined] : settings.namespaces.names,
+    labelSelector: formatLabelSelector(settings.labels),
     onChange: (at) => {
       version += 1
-      earliestChange = Math.min(at, earliestChange ?? at)
-      debouncer.trigger()
+      changed(at)
     },
     onNotice: (notice) => logNotice(notice, 'ConfigMaps'),
   })
@@ -87,14 +94,11 @@ export function startRelay(deps: RelayDeps): Relay {
   const namespaces =
     settings.namespaceDefaults && deps.namespaces !== undefined
       ? createNamespaceSource({
+          ...pacing,
           listWatch: deps.namespaces,
-          random: deps.random,
-          idleTimeoutMs: settings.watchIdleTimeoutMs,
-          backoffMaxMs: settings.backoffMaxMs,
           onChange: (at) => {
             namespaceVersion += 1
-            earliestChange = Math.min(at, earliestChange ?? at)
-            debouncer.trigger()
+            changed(at)
           },
           onNotice: (notice) => logNotice(notice, 'namespaces'),
           onInvalid: (namespace, problem) =>
