@@ -1,4 +1,5 @@
 import type { IngestRequest, IngestResponse } from '../shared/ingest-api.ts'
+import { isRelayInstance, RELAY_INSTANCE_HEADER } from '../shared/relay-instance.ts'
 import type { PushOutcome, PushSink } from './push-loop.ts'
 import { describeWorkerAnswer, putToWorker, type WorkerTarget } from './worker-request.ts'
 
@@ -15,19 +16,13 @@ export interface WorkerSinkOptions extends WorkerTarget {
 const defaultTimeout = (request: IngestRequest): number =>
   Math.min(30_000, 4000 + 10 * request.configs.length)
 
-/** The header a relay names itself in (the Worker's RELAY_INSTANCE_HEADER). */
-export const RELAY_INSTANCE_HEADER = 'x-relay-instance'
-
-// The Worker refuses anything else in the header (worker/configs/pusher.ts).
-const INSTANCE = /^[A-Za-z0-9._-]{1,253}$/
-
 /** A sink that PUTs the full set to `/v1/clusters/{scope}/configs` with the sync token. */
 export function createWorkerSink(options: WorkerSinkOptions): PushSink {
   const path = `/v1/clusters/${encodeURIComponent(options.scope)}/configs`
   const timeoutMs = options.timeoutMs ?? defaultTimeout
   // A name the Worker would refuse is left out rather than failing every push.
   const headers =
-    options.instance !== undefined && INSTANCE.test(options.instance)
+    options.instance !== undefined && isRelayInstance(options.instance)
       ? { [RELAY_INSTANCE_HEADER]: options.instance }
       : {}
   return {
