@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { CliError } from './cli-error.ts'
 import { type CliIo, trackLineEnd } from './cli-io.ts'
 import { exampleHelp } from './help-example.ts'
+import { registerForgetCommand } from './forget-command.ts'
 import { registerHistoryCommand } from './history-command.ts'
 import { registerPreviewCommand } from './preview-command.ts'
 import { registerPushCommand } from './push-command.ts'
@@ -40,6 +41,7 @@ export function createProgram(io: CliIo): Command {
   registerRollbackCommand(program, io)
   registerUnpinCommand(program, io)
   registerStatusCommand(program, io)
+  registerForgetCommand(program, io)
   registerTokenCommand(program, io)
   registerWebhookConfigCommand(program, io)
   return program

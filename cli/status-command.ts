@@ -1,11 +1,10 @@
 import { type Command, Option } from 'commander'
 import type { ClusterStatusView, FleetView } from '../shared/fleet-api.ts'
-import { CliError } from './cli-error.ts'
 import type { CliIo } from './cli-io.ts'
 import { readCluster } from './cluster-tokens.ts'
 import { formatCluster, formatFleet } from './fleet-table.ts'
+import { readFleetToken } from './fleet-token.ts'
 import { exampleHelp } from './help-example.ts'
-import { readTokenFile, readTokenText } from './token-file.ts'
 import { callWorker } from './worker-client.ts'
 import { parseWorkerUrl } from './worker-url.ts'
 
@@ -66,15 +65,4 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       })
       io.out(flags.output === 'json' ? `${JSON.stringify(fleet, null, 2)}\n` : formatFleet(fleet))
     })
-}
-
-function readFleetToken(tokenFile: string | undefined, io: CliIo): string {
-  if (tokenFile !== undefined) return readTokenFile(tokenFile, '--token-file')
-  const text = io.env.INJECTOR_FLEET_TOKEN
-  if (text === undefined || text.trim() === '') {
-    throw new CliError(
-      'no fleet token: pass --token-file or set INJECTOR_FLEET_TOKEN (sidecar-injector token --fleet)',
-    )
-  }
-  return readTokenText(text, 'INJECTOR_FLEET_TOKEN')
 }

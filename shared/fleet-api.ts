@@ -137,3 +137,10 @@ export interface FleetView {
   readonly generatedAt: string
   readonly clusters: readonly FleetClusterRow[]
 }
+
+/** Body of a 200 answer to `DELETE /v1/fleet/clusters/{cluster}` (fleet token). */
+export interface ForgetAnswer {
+  readonly cluster: string
+  /** Admission counter series dropped with the cluster. */
+  readonly admissionSeries: number
+}

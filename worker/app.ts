@@ -29,7 +29,7 @@ export const NOT_FOUND =
   'POST /v1/clusters/{cluster}/preview, GET /v1/clusters/{cluster}/revisions[/{n}], ' +
   'POST /v1/clusters/{cluster}/rollback, POST /v1/clusters/{cluster}/unpin, ' +
   'GET and PUT /v1/clusters/{cluster}/status, PUT /v1/clusters/{cluster}/pods, ' +
-  'GET /v1/fleet, GET /v1/fleet/clusters/{cluster}, GET /v1/fleet/metrics'
+  'GET /v1/fleet, GET and DELETE /v1/fleet/clusters/{cluster}, GET /v1/fleet/metrics'
 
 /** The adapters the Worker runs on; `kv`, `scopes` and `settings` are required. */
 export interface AppOptions {

@@ -139,4 +139,19 @@ describe('sidecar-injector status', () => {
     expect(none.code).toBe(1)
     expect(none.stderr).toContain('no fleet token')
   })
+
+  it('forgets a cluster: gone from the table, the second time a 404 in one line', async () => {
+    const args = ['--worker', worker.url, '--token-file', tokenFile, '--cluster', 'staging']
+    const forgotten = await runCli(['forget', ...args])
+    expect(forgotten).toMatchObject({
+      code: 0,
+      stdout: 'staging: forgotten (0 admission series removed); its configs and history are kept\n',
+    })
+    const table = await runCli(['status', '--worker', worker.url, '--token-file', tokenFile])
+    expect(table.stdout).toContain('prod-eu')
+    expect(table.stdout).not.toContain('staging')
+    const again = await runCli(['forget', ...args])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/^error: .*cluster "staging" is not in the fleet registry.*\n$/)
+  })
 })

@@ -37,6 +37,7 @@ const CLI_COMMANDS = [
   'rollback',
   'unpin',
   'status',
+  'forget',
   'token',
   'webhook-config',
 ]

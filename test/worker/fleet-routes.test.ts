@@ -132,6 +132,7 @@ describe('tokens: fleet routes take the fleet token only, cluster routes never t
       ['GET', '/v1/fleet', undefined],
       ['GET', '/v1/fleet/metrics', sync],
       ['GET', `/v1/fleet/clusters/${cluster}`, sync],
+      ['DELETE', `/v1/fleet/clusters/${cluster}`, sync],
       ['GET', `/v1/clusters/${cluster}/status`, fleet],
       ['GET', `/v1/clusters/${cluster}/status`, admit],
       ['PUT', `/v1/clusters/${cluster}/status`, fleet],
@@ -307,6 +308,40 @@ describe('fleet metrics', () => {
   })
 })
 
+describe('forgetting a cluster', () => {
+  it('drops its record and admission counts from the fleet view and metrics, keeping its configs', async () => {
+    const { app, advance } = clockedApp()
+    await pushConfigs(app, 'old-eu', [configText('logger:v1')])
+    await putStatus(app, 'old-eu', heartbeat())
+    await putStatus(app, 'prod-eu', heartbeat())
+    const { ctx, settled } = testContext()
+    const { admit } = await tokensFor('old-eu')
+    await send(app, 'POST', `/v1/admit/old-eu/${admit}`, undefined, podReview('logger:v1'), ctx)
+    await settled()
+    advance(1000)
+    const fleet = await fleetToken()
+    const forgotten = await send(app, 'DELETE', '/v1/fleet/clusters/old-eu', fleet)
+    expect(forgotten.status).toBe(200)
+    expect(await forgotten.json()).toEqual({ cluster: 'old-eu', admissionSeries: 1 })
+    const view = (await (await send(app, 'GET', '/v1/fleet', fleet)).json()) as FleetView
+    expect(view.clusters.map((c) => c.cluster)).toEqual(['prod-eu'])
+    const metrics = await (await send(app, 'GET', '/v1/fleet/metrics', fleet)).text()
+    expect(metrics).not.toContain('cluster="old-eu"')
+    expect(metrics).toContain('cluster="prod-eu"')
+    // The scope is not the registry's: its configs are still served and listed.
+    expect(await stampOf(app, 'old-eu', 'logger:v1')).toMatch(/^logger:v1@/)
+    // Once gone, it is not there to forget; a name that is not a cluster name is a 400.
+    const again = await send(app, 'DELETE', '/v1/fleet/clusters/old-eu', fleet)
+    expect(again.status).toBe(404)
+    expect(await again.json()).toEqual({ error: 'cluster "old-eu" is not in the fleet registry' })
+    expect((await send(app, 'DELETE', '/v1/fleet/clusters/Not_A_Name', fleet)).status).toBe(400)
+    // A relay still running registers the cluster again with its next heartbeat.
+    await putStatus(app, 'old-eu', heartbeat())
+    const back = (await (await send(app, 'GET', '/v1/fleet', fleet)).json()) as FleetView
+    expect(back.clusters.map((c) => c.cluster)).toEqual(['old-eu', 'prod-eu'])
+  })
+})
+
 describe('admissions never wait on the fleet object', () => {
   it.each([
     ['throws on the call', 'throw'],
@@ -327,6 +362,7 @@ describe('admissions never wait on the fleet object', () => {
         clusters: fail,
         addAdmissions: fail,
         admissions: fail,
+        forget: fail,
       }
     }
     const { app } = testApp({ fleet: broken })

@@ -126,6 +126,14 @@ export class FleetObject extends DurableObject<Env> implements FleetRegistry {
     })
   }
 
+  async forget(cluster: string): Promise<{ admissionSeries: number } | undefined> {
+    return this.ctx.storage.transactionSync(() => {
+      const record = this.#sql.exec('DELETE FROM clusters WHERE cluster = ?', cluster).rowsWritten
+      const series = this.#sql.exec('DELETE FROM admissions WHERE cluster = ?', cluster).rowsWritten
+      return record === 0 && series === 0 ? undefined : { admissionSeries: series }
+    })
+  }
+
   async admissions(): Promise<AdmissionCount[]> {
     return this.#sql
       .exec<{ cluster: string; decision: string; reason: string; config: string; count: number }>(

@@ -25,6 +25,11 @@ export interface FleetRegistry {
   /** Adds a batch of admission counts an isolate aggregated. */
   addAdmissions(counts: readonly AdmissionCount[]): Promise<void>
   admissions(): Promise<AdmissionCount[]>
+  /**
+   * Drops a cluster's record and its admission counts; undefined when the registry held
+   * neither. Its scope (configs, revisions) is not the registry's and stays.
+   */
+  forget(cluster: string): Promise<{ admissionSeries: number } | undefined>
 }
 
 /** The fleet registry: in the Worker, the one fleet object (`FLEET`, by name). */

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { parseClusterName } from '../../shared/cluster-name.ts'
-import type { FleetView } from '../../shared/fleet-api.ts'
+import type { FleetView, ForgetAnswer } from '../../shared/fleet-api.ts'
 import { formatFleetMetrics } from '../../shared/fleet-metrics.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
 import { authorizeFleet } from '../http/cluster-auth.ts'
@@ -12,7 +12,8 @@ import { stateOf } from './status-routes.ts'
 
 /**
  * The fleet's routes, with the fleet token only: `GET /v1/fleet` (every cluster that reported),
- * `GET /v1/fleet/clusters/{cluster}` (one in full) and `GET /v1/fleet/metrics` (Prometheus).
+ * `GET /v1/fleet/clusters/{cluster}` (one in full; `DELETE` forgets it) and `GET /v1/fleet/metrics`
+ * (Prometheus).
  */
 export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: FleetDirectory): void {
   const { auth, now, scopes, store } = deps
@@ -56,6 +57,21 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
       })
     }
     return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
+  })
+
+  // A decommissioned cluster leaves the fleet view and the metrics; its scope stays.
+  app.delete('/v1/fleet/clusters/:cluster', async (c) => {
+    await authorizeFleet(c, auth)
+    const parsed = parseClusterName(c.req.param('cluster'))
+    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
+    const forgotten = await fleet().forget(parsed.name)
+    if (forgotten === undefined) {
+      throw new HTTPException(404, {
+        message: `cluster "${parsed.name}" is not in the fleet registry`,
+      })
+    }
+    const answer: ForgetAnswer = { cluster: parsed.name, ...forgotten }
+    return c.json(answer)
   })
 
   app.get('/v1/fleet/metrics', async (c) => {
