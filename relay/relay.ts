@@ -272,6 +272,21 @@ export function startRelay(deps: RelayDeps): Relay {
     reporter.report('worker', rejected)
     workerRejected = rejected
     publishCounts(set)
+    // Findings that did not refuse a config (a tumblr scalar read as a string, say): logged when
+    // the set changed, not again on every resync of the same set.
+    if (outcome.response.unchanged !== true) {
+      for (const result of outcome.response.results ?? []) {
+        if (result.status !== 'accepted' || result.notes === undefined) continue
+        logger.warn(
+          {
+            source: result.source,
+            ref: result.ref,
+            notes: result.notes.map((n) => (n.path === '' ? n.message : `${n.path}: ${n.message}`)),
+          },
+          'config accepted with notes',
+        )
+      }
+    }
     logger.info(
       {
         ...common,

@@ -50,6 +50,10 @@ function setup(
   options: {
     listFails?: () => boolean
     rejectKey?: string
+    /** This key is accepted with a note. */
+    noteKey?: string
+    /** The Worker answers that the set was unchanged. */
+    unchanged?: boolean
     answerPushes?: number
     pushFails?: () => boolean
     settings?: Partial<RelaySettings>
@@ -107,11 +111,20 @@ function setup(
                   ],
                   source: entry.source,
                 }
-              : { index, status: 'accepted' as const, ref: 'x', hash: 'h', source: entry.source },
+              : {
+                  index,
+                  status: 'accepted' as const,
+                  ref: 'x',
+                  hash: 'h',
+                  source: entry.source,
+                  ...(entry.source.kind === 'ConfigMap' && entry.source.key === options.noteKey
+                    ? { notes: [{ path: 'env[0].value', message: 'number read as a string' }] }
+                    : {}),
+                },
           ),
           stored: [],
           removed: [],
-          unchanged: false,
+          unchanged: options.unchanged ?? false,
           kvOps: { reads: 0, writes: 1 },
           revision: 1,
           published: true,
@@ -214,6 +227,23 @@ describe('startRelay', () => {
     expect(text).toContain('relay_configs{state="invalid"} 2')
     await relay.stop(1000)
   })
+
+  it.each([
+    [false, ['env[0].value: number read as a string']],
+    [true, undefined],
+  ])(
+    'logs the notes of an accepted config when the set changed (unchanged: %s)',
+    async (unchanged, notes) => {
+      const { relay, lines } = setup({ noteKey: 'a.yaml', unchanged })
+      await vi.advanceTimersByTimeAsync(300)
+      const logged = lines.find((l) => l.msg === 'config accepted with notes')
+      expect(logged?.notes).toEqual(notes)
+      if (notes !== undefined) {
+        expect(logged).toMatchObject({ level: 40, source: { kind: 'ConfigMap', key: 'a.yaml' } })
+      }
+      await relay.stop(1000)
+    },
+  )
 
   it('keeps counting a Worker rejection as invalid when another ConfigMap changes', async () => {
     const { relay, metrics, watches, pushes } = setup({ rejectKey: 'b.yaml', answerPushes: 1 })
