@@ -1,7 +1,7 @@
 import { isDnsLabel } from './dns-name.ts'
 import type { ClusterFactsPush } from './ingest-api.ts'
 import { MAX_KUBERNETES_VERSION_LENGTH } from './kubernetes-version.ts'
-import { isQualifiedName } from './metadata-map.ts'
+import { isLabelValue, isQualifiedName } from './metadata-map.ts'
 import { parseRequestAnnotation } from './request-annotation.ts'
 
 /**
@@ -23,9 +23,6 @@ export const MAX_CLUSTER_LABELS = 64
 export const MAX_NAMESPACE_DEFAULTS = 1000
 /** Longest request text of one namespace default. */
 export const MAX_DEFAULT_REQUEST_LENGTH = 1024
-
-// Label values: at most 63 characters of A-Z, a-z, 0-9, "-", "_", ".", alphanumeric at both ends.
-const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/
 
 // One empty map for every cluster without labels or defaults: configs rendered for a cluster are
 // reused while its facts are the same objects (shared/cluster-render.ts).
@@ -60,7 +57,7 @@ export function checkClusterFactsPush(
   if (value.labels !== undefined) {
     const read = readMap(value.labels, 'cluster.labels', MAX_CLUSTER_LABELS, (key, text) => {
       if (!isQualifiedName(key)) return 'key must be a label key ([prefix/]name)'
-      if (!LABEL_VALUE.test(text)) {
+      if (!isLabelValue(text)) {
         return 'must be a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_", "."'
       }
       return undefined

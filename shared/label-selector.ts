@@ -1,3 +1,5 @@
+import { isLabelValue } from './metadata-map.ts'
+
 /** Result of parsing `--configmap-labels`. */
 export type LabelSelectorResult =
   | { ok: true; labels: Readonly<Record<string, string>> }
@@ -9,7 +11,6 @@ export const DEFAULT_CONFIGMAP_LABELS = 'app=k8s-sidecar-injector'
 // Label syntax from the Kubernetes docs ("Labels and Selectors": syntax and character set).
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/
 const PREFIX = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
-const VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/
 
 /** Parses tumblr's `key=value[,k2=v2]` equality selector; every pair must hold (AND). */
 export function parseLabelSelector(text: string): LabelSelectorResult {
@@ -23,7 +24,7 @@ export function parseLabelSelector(text: string): LabelSelectorResult {
     const value = pair.slice(eq + 1).trim()
     const keyProblem = checkKey(key)
     if (keyProblem !== undefined) return { ok: false, message: keyProblem }
-    if (!VALUE.test(value)) {
+    if (!isLabelValue(value)) {
       return { ok: false, message: `label value "${value}" of "${key}" is not a valid label value` }
     }
     if (key in labels && labels[key] !== value) {

@@ -12,6 +12,11 @@ export function isQualifiedName(key: string): boolean {
   return name.length <= 63 && NAME_PART.test(name)
 }
 
+/** Whether `text` is a label value: empty, or at most 63 of A-Z, a-z, 0-9, "-", "_", "." with alphanumeric ends. */
+export function isLabelValue(text: string): boolean {
+  return text === '' || (text.length <= 63 && NAME_PART.test(text))
+}
+
 /** Checks `labels` or `annotations`: string values under qualified keys (labels: label-shaped values). */
 export function checkMetadataMap(
   value: JsonValue | undefined,
@@ -31,7 +36,7 @@ export function checkMetadataMap(
       report(at, 'key must be a qualified name ([prefix/]name, name at most 63 characters)')
     } else if (typeof item !== 'string') {
       report(at, 'must be a string')
-    } else if (labelValues && item !== '' && (item.length > 63 || !NAME_PART.test(item))) {
+    } else if (labelValues && !isLabelValue(item)) {
       report(at, 'label value must be at most 63 characters of A-Z, a-z, 0-9, "-", "_", "."')
     } else {
       Object.defineProperty(result, key, {
