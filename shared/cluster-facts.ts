@@ -124,11 +124,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Facts as stored with a scope (snapshot header); every field may be missing. */
+/**
+ * Facts as a scope stores them and its snapshot header carries them: the labels and namespace
+ * defaults its relay pushed, and the Kubernetes version its heartbeat reported; any may be missing.
+ */
 export interface StoredClusterFacts {
   readonly labels?: Readonly<Record<string, string>>
   readonly namespaceDefaults?: Readonly<Record<string, string>>
   readonly kubernetesVersion?: string
+}
+
+/** Whether facts say nothing (empty maps, no version), so nothing need be stored or published. */
+export function isEmptyClusterFacts(facts: StoredClusterFacts): boolean {
+  return (
+    facts.kubernetesVersion === undefined &&
+    isEmptyMap(facts.labels) &&
+    isEmptyMap(facts.namespaceDefaults)
+  )
+}
+
+function isEmptyMap(map: Readonly<Record<string, string>> | undefined): boolean {
+  return map === undefined || Object.keys(map).length === 0
 }
 
 /** The facts of cluster `name` from what its scope stores (nothing stored: none known). */
@@ -155,10 +171,8 @@ export function mergeClusterFacts(
   const labels = pushed.labels ?? stored.labels
   const namespaceDefaults = pushed.namespaceDefaults ?? stored.namespaceDefaults
   return {
-    ...(labels === undefined || Object.keys(labels).length === 0 ? {} : { labels }),
-    ...(namespaceDefaults === undefined || Object.keys(namespaceDefaults).length === 0
-      ? {}
-      : { namespaceDefaults }),
+    ...(isEmptyMap(labels) ? {} : { labels }),
+    ...(isEmptyMap(namespaceDefaults) ? {} : { namespaceDefaults }),
   }
 }
 

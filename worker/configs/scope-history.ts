@@ -1,5 +1,5 @@
+import { isEmptyClusterFacts, sameClusterFacts } from '../../shared/cluster-facts.ts'
 import { type RetentionPolicy, selectExpiredRevisions } from '../../shared/history-retention.ts'
-import { sameClusterFacts } from '../../shared/cluster-facts.ts'
 import type { ClusterFactsPush, ConfigSource } from '../../shared/ingest-api.ts'
 import type {
   Pusher,
@@ -295,7 +295,7 @@ export class ScopeHistory {
       if (!sameClusterFacts(this.facts(meta.head), facts)) {
         this.#sql.exec('INSERT INTO fact_changes VALUES (?)', revision)
       }
-      if (commit.facts !== undefined && !isEmptyPush(commit.facts)) {
+      if (commit.facts !== undefined && !isEmptyClusterFacts(commit.facts)) {
         this.#sql.exec(
           'INSERT INTO revision_facts VALUES (?, ?)',
           revision,
@@ -480,14 +480,6 @@ export class ScopeHistory {
     })
     return expired
   }
-}
-
-/** Whether pushed facts hold nothing worth a row. */
-function isEmptyPush(facts: ClusterFactsPush): boolean {
-  return (
-    (facts.labels === undefined || Object.keys(facts.labels).length === 0) &&
-    (facts.namespaceDefaults === undefined || Object.keys(facts.namespaceDefaults).length === 0)
-  )
 }
 
 function summaryOf(row: RevisionRow, served: number): RevisionSummary {

@@ -1,3 +1,4 @@
+import { isEmptyClusterFacts, type StoredClusterFacts } from '../../shared/cluster-facts.ts'
 import type { ConfigSource } from '../../shared/ingest-api.ts'
 import { MAX_KUBERNETES_VERSION_LENGTH } from '../../shared/kubernetes-version.ts'
 import { utf8Length } from '../../shared/parse-limits.ts'
@@ -18,15 +19,8 @@ export interface SnapshotEntry {
   readonly at: readonly [number, number]
 }
 
-/**
- * What the scope's snapshot says of its cluster: the labels and namespace defaults its relay
- * pushed (stored with the revision) and the Kubernetes version its heartbeat reported.
- */
-export interface SnapshotFacts {
-  readonly labels?: Readonly<Record<string, string>>
-  readonly namespaceDefaults?: Readonly<Record<string, string>>
-  readonly kubernetesVersion?: string
-}
+/** What the scope's snapshot says of its cluster (cluster scopes only). */
+export type SnapshotFacts = StoredClusterFacts
 
 /** The first line of a snapshot value. */
 export interface SnapshotHeader {
@@ -93,7 +87,7 @@ export function encodeSnapshot(
     scope,
     writtenAt,
     ...(revision === undefined ? {} : { revision }),
-    ...(facts === undefined || isEmptyFacts(facts) ? {} : { facts }),
+    ...(facts === undefined || isEmptyClusterFacts(facts) ? {} : { facts }),
     entries,
   }
   const first = JSON.stringify(header)
@@ -130,15 +124,6 @@ export function snapshotBytes(
     entries,
   }
   return utf8Length(JSON.stringify(header)) + 1 + body
-}
-
-/** Whether facts say nothing, so a header need not carry them. */
-export function isEmptyFacts(facts: SnapshotFacts): boolean {
-  return (
-    facts.kubernetesVersion === undefined &&
-    (facts.labels === undefined || Object.keys(facts.labels).length === 0) &&
-    (facts.namespaceDefaults === undefined || Object.keys(facts.namespaceDefaults).length === 0)
-  )
 }
 
 // As wide as any ISO time of years 0 to 9999, and as any revision number below 10^15.
