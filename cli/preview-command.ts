@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { webcrypto } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parseAllDocuments } from 'yaml'
@@ -8,6 +8,7 @@ import {
   checkKubernetesVersionText,
   clusterFactsFrom,
 } from '../shared/cluster-facts.ts'
+import { hashContent } from '../shared/content-hash.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import { isJsonObject, type JsonObject } from '../shared/json.ts'
@@ -22,8 +23,8 @@ import { readCluster } from './cluster-tokens.ts'
 import { checkConfigs, formatFinding } from './config-set.ts'
 import { configMapLabelsOption, readConfigMapLabels } from './configmap-labels.ts'
 import { readConfigDocuments } from './document-reader.ts'
-import { stringifyManifest } from './manifest-yaml.ts'
 import { exampleHelp } from './help-example.ts'
+import { stringifyManifest } from './manifest-yaml.ts'
 import { callWorker, readSyncToken } from './worker-client.ts'
 import { parseWorkerUrl } from './worker-url.ts'
 
@@ -135,7 +136,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
       const { namespace } = request
       const outcome =
         flags.worker === undefined
-          ? decideOffline(flags, request)
+          ? await decideOffline(flags, request)
           : await decideOnWorker(flags, flags.worker, object, namespace, io)
       const { decision } = outcome
       if (flags.explain) {
@@ -155,7 +156,7 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
     })
 }
 
-function decideOffline(flags: PreviewFlags, request: PreviewRequest): Outcome {
+async function decideOffline(flags: PreviewFlags, request: PreviewRequest): Promise<Outcome> {
   if (flags.config.length === 0) {
     throw new CliError('pass --config (local configs) or --worker and --cluster (the Worker’s)')
   }
@@ -175,15 +176,17 @@ function decideOffline(flags: PreviewFlags, request: PreviewRequest): Outcome {
         : DEFAULT_INJECTION_SETTINGS.ignoredNamespaces,
     allowHostAccess: flags.allowHostAccess,
   }
-  // Hashed as the Worker hashes what it stores (SHA-256 of the config's JSON), so the preview
-  // stamps the pod as the Worker would.
+  // Hashed as the Worker hashes what it stores, so the preview stamps the pod as the Worker would.
+  const hashes = new Map(
+    await Promise.all(
+      [...configs].map(
+        async ([ref, config]) =>
+          [ref, await hashContent(JSON.stringify(config), webcrypto.subtle)] as const,
+      ),
+    ),
+  )
   const lookup = Object.assign((ref: SidecarRef) => configs.get(formatSidecarRef(ref)), {
-    hashOf: (ref: SidecarRef) => {
-      const config = configs.get(formatSidecarRef(ref))
-      return config === undefined
-        ? undefined
-        : createHash('sha256').update(JSON.stringify(config)).digest('hex')
-    },
+    hashOf: (ref: SidecarRef) => hashes.get(formatSidecarRef(ref)),
   })
   const cluster = offlineCluster(flags, request.namespace)
   const decision = decideAdmission(request, settings, lookup, undefined, cluster)

@@ -1,7 +1,8 @@
-/** The content address of a stored config value: lowercase hex SHA-256 of its UTF-8 text. */
-export async function hashContent(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+import { hashContent as hashWith } from '../../shared/content-hash.ts'
+
+/** The content address of a stored config value (shared/content-hash.ts), with the runtime's WebCrypto. */
+export function hashContent(text: string): Promise<string> {
+  return hashWith(text, crypto.subtle)
 }
 
 /** A short, non-reversible fingerprint of a token for logs: the first 8 hex digits of its SHA-256. */
