@@ -186,7 +186,7 @@ async function decideOffline(flags: PreviewFlags, request: PreviewRequest): Prom
     ),
   )
   const lookup = Object.assign((ref: SidecarRef) => configs.get(formatSidecarRef(ref)), {
-    hashOf: (ref: SidecarRef) => hashes.get(formatSidecarRef(ref)),
+    hashOf: (ref: string) => hashes.get(ref),
   })
   const cluster = offlineCluster(flags, request.namespace)
   const decision = decideAdmission(request, settings, lookup, undefined, cluster)

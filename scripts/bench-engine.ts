@@ -1,15 +1,17 @@
 // Measures the admission engine per review against JSON.parse + JSON.stringify of the same text.
 // Run: npm run bench   (node scripts/bench-engine.ts; add `--quick` for a short run)
+import { webcrypto } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeReview } from '../shared/admission-review.ts'
 import type { ClusterFacts } from '../shared/cluster-facts.ts'
+import { hashContent } from '../shared/content-hash.ts'
 import { decideAdmission } from '../shared/decision.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
 import type { JsonObject } from '../shared/json.ts'
 import { formatConfigIssue, parseSidecarConfig } from '../shared/sidecar-config.ts'
 import { formatSidecarRef } from '../shared/sidecar-ref.ts'
-import type { SidecarConfig } from '../shared/types.ts'
+import type { SidecarConfig, SidecarRef } from '../shared/types.ts'
 import { podCreateReview } from '../test/support/pod-review.ts'
 import { encodeAdmission } from '../worker/admission/admission-response.ts'
 
@@ -64,7 +66,14 @@ const cluster: ClusterFacts = {
   kubernetesVersion: 'v1.30.4',
   namespaceDefaults: {},
 }
-const lookup = (ref: { name: string; version: string }) => configs.get(formatSidecarRef(ref))
+// As the Worker's lookup: each config's content hash too, so injected pods carry the stamp.
+const hashes = new Map<string, string>()
+for (const [ref, config] of configs) {
+  hashes.set(ref, await hashContent(JSON.stringify(config), webcrypto.subtle))
+}
+const lookup = Object.assign((ref: SidecarRef) => configs.get(formatSidecarRef(ref)), {
+  hashOf: (ref: string) => hashes.get(ref),
+})
 
 const token = {
   name: 'kube-api-access-x7k2p',

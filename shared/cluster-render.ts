@@ -2,8 +2,8 @@ import type { ClusterFacts } from './cluster-facts.ts'
 import { fillTemplate, mayHoldVariables, parseTemplate } from './cluster-values.ts'
 import type { IssueSink } from './config-check.ts'
 import { isJsonObject, type JsonObject, type JsonValue, ownMember } from './json.ts'
-import { formatSidecarRef } from './sidecar-ref.ts'
 import { chooseSidecarMode, readSidecarMode, SIDECAR_MODE_FIELD } from './sidecar-mode.ts'
+import { formatSidecarRef } from './sidecar-ref.ts'
 import type { SidecarConfig } from './types.ts'
 
 /** A config made for one cluster, with one note per marked sidecar; or why it cannot be. */

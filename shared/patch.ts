@@ -16,7 +16,6 @@ import {
   withShared,
 } from './patch-ops.ts'
 import { patchServiceAccount } from './service-account.ts'
-import { parseSidecarRef } from './sidecar-ref.ts'
 import type { ConfigLookup, InjectionSettings, PatchOp, SidecarConfig } from './types.ts'
 
 export { SERVICE_ACCOUNT_MOUNT_PATH } from './service-account.ts'
@@ -108,8 +107,7 @@ function stampOf(applied: readonly string[], hashOf: ConfigLookup['hashOf']): st
   if (hashOf === undefined) return undefined
   const stamped: InjectedConfig[] = []
   for (const config of applied) {
-    const ref = parseSidecarRef(config)
-    const hash = ref.ok ? hashOf(ref.ref) : undefined
+    const hash = hashOf(config)
     if (hash === undefined) return undefined
     stamped.push({ config, hash })
   }

@@ -1,3 +1,4 @@
+import { checkClusterValues } from './cluster-render.ts'
 import {
   checkContainers,
   checkEnv,
@@ -8,7 +9,6 @@ import {
   FORBIDDEN_KEYS,
   type IssueSink,
 } from './config-check.ts'
-import { checkClusterValues } from './cluster-render.ts'
 import { isDnsSubdomain } from './dns-name.ts'
 import { findHostAccess } from './host-access.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'

@@ -117,9 +117,9 @@ export type Decision =
 
 /**
  * Looks a config up by canonical reference; `undefined` when unknown. Synchronous: callers fetch
- * first. A lookup over stored configs also tells each one's content hash (`hashOf`), which the
- * injected stamp records on the pod; a lookup without it stamps nothing.
+ * first. A lookup over stored configs also tells each one's content hash (`hashOf`, by canonical
+ * `name:version`), which the injected stamp records on the pod; a lookup without it stamps nothing.
  */
 export type ConfigLookup = ((ref: SidecarRef) => SidecarConfig | undefined) & {
-  readonly hashOf?: (ref: SidecarRef) => string | undefined
+  readonly hashOf?: (ref: string) => string | undefined
 }

@@ -13,12 +13,12 @@ import {
   Parser,
   type ScalarTag,
   type Tags,
-  type YAMLError,
   visit,
+  type YAMLError,
 } from 'yaml'
 import { FORBIDDEN_KEYS } from './config-check.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from './json.ts'
-import { type ParseLimits, ParseBudgetExceeded, utf8Length } from './parse-limits.ts'
+import { ParseBudgetExceeded, type ParseLimits, utf8Length } from './parse-limits.ts'
 import type { ConfigIssue } from './types.ts'
 
 /** The result of reading one YAML (or JSON) document. */

@@ -5,8 +5,8 @@ import type { ConfigStore } from './configs/config-store.ts'
 import type { KvLimits } from './configs/kv-limits.ts'
 import type { ScopeDirectory } from './configs/scope-api.ts'
 import type { AdmissionCounter } from './fleet/admission-counter.ts'
-import type { WorkerSettings } from './settings.ts'
 import type { TokenAuth } from './http/token-auth.ts'
+import type { WorkerSettings } from './settings.ts'
 
 /** What an admission has cost so far; the fail-open fallback logs it too. */
 export interface AdmissionCost {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decideAdmission } from '../../shared/decision.ts'
-import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import { checkInjectionResult } from '../../shared/injection-check.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import type { InjectionSettings, PatchOp, SidecarConfig } from '../../shared/types.ts'
 import { config, lookupOf, podRequest, requestingPod } from './engine-support.ts'

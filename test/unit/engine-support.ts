@@ -4,7 +4,7 @@ import type { AdmissionRequest } from '../../shared/admission-review.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../shared/json.ts'
 import { formatConfigIssue, parseSidecarConfig } from '../../shared/sidecar-config.ts'
 import { formatSidecarRef } from '../../shared/sidecar-ref.ts'
-import type { ConfigLookup, PatchOp, SidecarConfig, SidecarRef } from '../../shared/types.ts'
+import type { ConfigLookup, PatchOp, SidecarConfig } from '../../shared/types.ts'
 
 /** Parses a config that must be valid (YAML or JSON text). */
 export function config(text: string): SidecarConfig {
@@ -31,7 +31,7 @@ export function hashedLookupOf(...configs: SidecarConfig[]): ConfigLookup {
     ]),
   )
   return Object.assign(lookupOf(...configs), {
-    hashOf: (ref: SidecarRef) => hashes.get(formatSidecarRef(ref)),
+    hashOf: (ref: string) => hashes.get(ref),
   })
 }
 

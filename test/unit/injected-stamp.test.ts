@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { decideAdmission } from '../../shared/decision.ts'
 import { parseInjectedAnnotation } from '../../shared/injected-annotation.ts'
-import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import { checkInjectionResult } from '../../shared/injection-check.ts'
+import { DEFAULT_INJECTION_SETTINGS } from '../../shared/injection-settings.ts'
 import type { JsonObject } from '../../shared/json.ts'
 import { buildPatch } from '../../shared/patch.ts'
 import type { ConfigLookup, Decision } from '../../shared/types.ts'
@@ -23,8 +23,7 @@ const metrics = config(
 )
 const hashed = hashedLookupOf(logger, metrics)
 const hashOf = hashed.hashOf ?? (() => undefined)
-const short = (ref: string) =>
-  (hashOf({ name: ref.split(':')[0] ?? '', version: ref.split(':')[1] ?? '' }) ?? '').slice(0, 8)
+const short = (ref: string) => (hashOf(ref) ?? '').slice(0, 8)
 
 function injected(pod: JsonObject, lookup: ConfigLookup = hashed) {
   const decision: Decision = decideAdmission(podRequest(pod), settings, lookup)

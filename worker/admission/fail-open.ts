@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
 import { encodeValidation } from '../../shared/admission-review.ts'
 import { redactTokens } from '../../shared/token-text.ts'
+import type { AppDeps, AppEnv } from '../app-env.ts'
 import { logAdmission, logValidation } from './admission-log.ts'
 import { encodeAdmission } from './admission-response.ts'
 import { admitUnchanged } from './admit-route.ts'
-import type { AppDeps, AppEnv } from '../app-env.ts'
 
 /**
  * The one failure policy of both webhooks, for an exception once the review was read: the pod

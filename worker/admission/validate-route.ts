@@ -10,12 +10,12 @@ import {
   checkConfigMapReview,
   findShadowing,
 } from '../../shared/configmap-check.ts'
-import { logValidation } from './admission-log.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
-import { authorizeCluster } from '../http/cluster-auth.ts'
 import type { ReadStats } from '../configs/config-reader.ts'
-import { withDeadline } from './deadline.ts'
+import { authorizeCluster } from '../http/cluster-auth.ts'
 import { readJsonBody } from '../http/json-body.ts'
+import { logValidation } from './admission-log.ts'
+import { withDeadline } from './deadline.ts'
 
 /**
  * `POST /v1/validate/{cluster}/{admit token}`: the validating webhook for sidecar ConfigMaps.

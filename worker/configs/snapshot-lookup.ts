@@ -84,6 +84,6 @@ export function createSnapshotLookup(
     return answer
   }
   // The hash the cluster's view serves for a config: what the pod is stamped with.
-  const hashOf = (ref: Parameters<ConfigLookup>[0]) => locate(formatSidecarRef(ref))?.entry.hash
+  const hashOf = (ref: string) => locate(ref)?.entry.hash
   return Object.assign(lookup, { hashOf })
 }
