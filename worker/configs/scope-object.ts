@@ -226,26 +226,17 @@ export class ScopeObject extends DurableObject<Env> {
    */
   setKubernetesVersion(scope: string, version: string | undefined): Promise<VersionOutcome> {
     return this.#limits.run(async (): Promise<VersionOutcome> => {
-      const problem =
-        scope === SHARED_SCOPE
-          ? `scope "${SHARED_SCOPE}" is no cluster`
-          : version === undefined
-            ? undefined
-            : checkKubernetesVersionText(version)
       const meta = this.#history.meta(scope)
-      if (problem !== undefined) {
-        const published = meta.published === meta.served
-        return {
-          changed: false,
-          published,
-          refused: `kubernetesVersion: ${problem}`,
-          kvOps: this.#limits.cost(),
-        }
-      }
-      if (this.#history.kubernetesVersion() === version) {
-        const published = meta.published === meta.served
-        return { changed: false, published, kvOps: this.#limits.cost() }
-      }
+      const unchanged = (refused?: string): VersionOutcome => ({
+        changed: false,
+        published: meta.published === meta.served,
+        ...(refused === undefined ? {} : { refused: `kubernetesVersion: ${refused}` }),
+        kvOps: this.#limits.cost(),
+      })
+      if (scope === SHARED_SCOPE) return unchanged(`scope "${SHARED_SCOPE}" is no cluster`)
+      const problem = version === undefined ? undefined : checkKubernetesVersionText(version)
+      if (problem !== undefined) return unchanged(problem)
+      if (this.#history.kubernetesVersion() === version) return unchanged()
       this.#history.ensureState(scope)
       this.#history.setKubernetesVersion(version)
       // KV's header is stale now: the publish writes the served revision again, with the version.
