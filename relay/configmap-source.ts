@@ -25,9 +25,11 @@ export interface ConfigMapSource {
 
 /** Creates the source: one reflector per namespace (or one for all namespaces). */
 export function createConfigMapSource(options: ConfigMapSourceOptions): ConfigMapSource {
-  const { client, labelSelector } = options
-  const reflectors = options.namespaces.map((namespace) =>
+  // What is left is the pacing and onChange, handed to every reflector as given.
+  const { client, namespaces, labelSelector, ...rest } = options
+  const reflectors = namespaces.map((namespace) =>
     createReflector<ConfigMapRecord>({
+      ...rest,
       listWatch: {
         list: () => client.list(namespace, labelSelector),
         watch: (resourceVersion, onEvent, onEnd) =>
@@ -36,12 +38,6 @@ export function createConfigMapSource(options: ConfigMapSourceOptions): ConfigMa
       label: namespace ?? '*',
       keyOf: (cm) => `${cm.namespace}/${cm.name}`,
       resourceVersionOf: (cm) => cm.resourceVersion,
-      random: options.random,
-      idleTimeoutMs: options.idleTimeoutMs,
-      backoffMaxMs: options.backoffMaxMs,
-      ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-      onChange: options.onChange,
-      ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     }),
   )
   return {

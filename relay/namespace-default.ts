@@ -1,5 +1,4 @@
-import { MAX_REQUESTED_CONFIGS } from '../shared/decision.ts'
-import { parseSidecarRef } from '../shared/sidecar-ref.ts'
+import { parseRequestAnnotation } from '../shared/request-annotation.ts'
 
 /** What the relay keeps of one namespace: its name and its default request, if any. */
 export interface NamespaceRecord {
@@ -11,25 +10,15 @@ export interface NamespaceRecord {
   readonly problem?: string
 }
 
-/** Checks an annotation's request text as a pod's own would be read: `name[:version][,...]`. */
+/** Checks an annotation's request text as a pod's own is read (shared/request-annotation.ts). */
 export function checkNamespaceRequest(
   text: string,
 ):
   | { readonly ok: true; readonly request: string }
   | { readonly ok: false; readonly message: string } {
   const request = text.trim()
-  const parts = request.split(',')
-  if (parts.length > MAX_REQUESTED_CONFIGS) {
-    return {
-      ok: false,
-      message: `lists ${parts.length} configs; at most ${MAX_REQUESTED_CONFIGS} are allowed`,
-    }
-  }
-  for (const part of parts) {
-    const parsed = parseSidecarRef(part)
-    if (!parsed.ok) return { ok: false, message: parsed.message }
-  }
-  return { ok: true, request }
+  const parsed = parseRequestAnnotation(request)
+  return parsed.ok ? { ok: true, request } : parsed
 }
 
 /**

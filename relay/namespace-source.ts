@@ -26,11 +26,13 @@ export interface NamespaceSource {
  * of many namespaces costs the relay the annotated ones only.
  */
 export function createNamespaceSource(options: NamespaceSourceOptions): NamespaceSource {
+  // What is left is the pacing and onChange, handed to the reflector as given.
+  const { listWatch, onInvalid, ...rest } = options
   const report = (record: NamespaceRecord): void => {
-    if (record.problem !== undefined) options.onInvalid?.(record.name, record.problem)
+    if (record.problem !== undefined) onInvalid?.(record.name, record.problem)
   }
-  const { listWatch } = options
   const reflector = createReflector<NamespaceRecord>({
+    ...rest,
     listWatch: {
       list: async () => {
         const answer = await listWatch.list()
@@ -53,12 +55,6 @@ export function createNamespaceSource(options: NamespaceSourceOptions): Namespac
     retain: (record) => record.request !== undefined,
     // Most namespace updates (labels, status) leave the default as it was: not a change.
     same: (a, b) => a.request === b.request,
-    random: options.random,
-    idleTimeoutMs: options.idleTimeoutMs,
-    backoffMaxMs: options.backoffMaxMs,
-    ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-    onChange: options.onChange,
-    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
   })
   return {
     start: () => reflector.start(),
