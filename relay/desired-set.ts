@@ -1,6 +1,6 @@
 import { checkConfigSet } from '../shared/config-set.ts'
-import { CONFIG_MAX_BYTES_CEILING } from '../shared/parse-limits.ts'
 import type { ClusterFactsPush, IngestEntry } from '../shared/ingest-api.ts'
+import { CONFIG_MAX_BYTES_CEILING } from '../shared/parse-limits.ts'
 import type { ConfigIssue } from '../shared/types.ts'
 
 /** The parts of a watched ConfigMap the relay needs. */

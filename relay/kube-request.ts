@@ -2,8 +2,8 @@
 // that client-node's KubeConfig works out (applyToHTTPSOptions, the method its exec and attach
 // use). The relay needs no more of client-node: its generated API classes and its fetch stack
 // (undici) would cost most of the relay's memory.
-import { type IncomingMessage, request as httpRequest } from 'node:http'
-import { type RequestOptions, request as httpsRequest } from 'node:https'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest, type RequestOptions } from 'node:https'
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js'
 
 /** One API server call. */

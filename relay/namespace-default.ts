@@ -1,4 +1,4 @@
-import { parseRequestAnnotation } from '../shared/request-annotation.ts'
+import { checkDefaultRequest, MAX_NAMESPACE_DEFAULTS } from '../shared/cluster-facts.ts'
 
 /** What the relay keeps of one namespace: its name and its default request, if any. */
 export interface NamespaceRecord {
@@ -10,15 +10,15 @@ export interface NamespaceRecord {
   readonly problem?: string
 }
 
-/** Checks an annotation's request text as a pod's own is read (shared/request-annotation.ts). */
+/** Checks an annotation's request text as the Worker checks a namespace default (shared/cluster-facts.ts). */
 export function checkNamespaceRequest(
   text: string,
 ):
   | { readonly ok: true; readonly request: string }
   | { readonly ok: false; readonly message: string } {
   const request = text.trim()
-  const parsed = parseRequestAnnotation(request)
-  return parsed.ok ? { ok: true, request } : parsed
+  const problem = checkDefaultRequest(request)
+  return problem === undefined ? { ok: true, request } : { ok: false, message: problem }
 }
 
 /**
@@ -42,16 +42,19 @@ export function readNamespaceRecord(object: unknown, requestKey: string): Namesp
     : { name, ...resourceVersion, problem: `${requestKey}: ${checked.message}` }
 }
 
-/** The defaults to push: namespace name to request, names sorted so equal sets are equal bodies. */
+/**
+ * The defaults to push: namespace name to request, names sorted so equal sets are equal bodies.
+ * A push holds at most `max` (the Worker's limit); the namespaces past it, by name, are `left`.
+ */
 export function collectNamespaceDefaults(
   records: readonly NamespaceRecord[],
-): Record<string, string> {
+  max = MAX_NAMESPACE_DEFAULTS,
+): { defaults: Record<string, string>; left: readonly string[] } {
   const defaults: Record<string, string> = {}
   const named = records.filter((record) => record.request !== undefined && record.name !== '')
-  for (const record of named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    defaults[record.name] = record.request ?? ''
-  }
-  return defaults
+  named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const record of named.slice(0, max)) defaults[record.name] = record.request ?? ''
+  return { defaults, left: named.slice(max).map((record) => record.name) }
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { MAX_NAMESPACE_DEFAULTS } from '../shared/cluster-facts.ts'
 import type { NamespaceRecord } from './namespace-default.ts'
 import { collectNamespaceDefaults } from './namespace-default.ts'
 import { createReflector, type ListWatch, type WatchPacing } from './reflector.ts'
@@ -60,6 +61,13 @@ export function createNamespaceSource(options: NamespaceSourceOptions): Namespac
     start: () => reflector.start(),
     stop: () => reflector.stop(),
     synced: () => reflector.synced(),
-    defaults: () => collectNamespaceDefaults(reflector.snapshot()),
+    defaults: () => {
+      const { defaults, left } = collectNamespaceDefaults(reflector.snapshot())
+      // Past the Worker's limit the push still goes, without these, and each is logged.
+      for (const name of left) {
+        onInvalid?.(name, `more than ${MAX_NAMESPACE_DEFAULTS} namespaces have a default`)
+      }
+      return defaults
+    },
   }
 }

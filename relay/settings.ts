@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { MAX_CLUSTER_LABELS } from '../shared/cluster-facts.ts'
 import { parseClusterName, SHARED_SCOPE } from '../shared/cluster-name.ts'
 import { isDnsSubdomain } from '../shared/dns-name.ts'
 import { DEFAULT_INJECTION_SETTINGS } from '../shared/injection-settings.ts'
@@ -385,6 +386,10 @@ function readClusterLabels(
   const keys = text.split(',').map((pair) => pair.slice(0, pair.indexOf('=')).trim())
   const twice = keys.find((key, index) => keys.indexOf(key) !== index)
   if (twice !== undefined) return fail(`label "${twice}" is given twice`)
+  // The Worker refuses a push with more; refusing to start says so once, not at every push.
+  if (keys.length > MAX_CLUSTER_LABELS) {
+    return fail(`${keys.length} labels; the Worker takes at most ${MAX_CLUSTER_LABELS}`)
+  }
   return parsed.labels
 }
 

@@ -67,14 +67,9 @@ export function checkClusterFactsPush(
   }
   if (value.namespaceDefaults !== undefined) {
     const path = 'cluster.namespaceDefaults'
-    const read = readMap(value.namespaceDefaults, path, MAX_NAMESPACE_DEFAULTS, (key, text) => {
-      if (!isDnsLabel(key)) return 'key must be a namespace name (a DNS label)'
-      if (text.length > MAX_DEFAULT_REQUEST_LENGTH) {
-        return `request is longer than ${MAX_DEFAULT_REQUEST_LENGTH} characters`
-      }
-      const parsed = parseRequestAnnotation(text)
-      return parsed.ok ? undefined : parsed.message
-    })
+    const read = readMap(value.namespaceDefaults, path, MAX_NAMESPACE_DEFAULTS, (key, text) =>
+      isDnsLabel(key) ? checkDefaultRequest(text) : 'key must be a namespace name (a DNS label)',
+    )
     if (!read.ok) return read
     namespaceDefaults = read.map
   }
@@ -85,6 +80,19 @@ export function checkClusterFactsPush(
       ...(namespaceDefaults === undefined ? {} : { namespaceDefaults }),
     },
   }
+}
+
+/**
+ * Checks a namespace's default request as the Worker takes it: at most 1,024 characters, read
+ * as a pod's own request is. The relay checks each namespace with it before pushing, so that one
+ * bad annotation is left out rather than failing the push of every config.
+ */
+export function checkDefaultRequest(text: string): string | undefined {
+  if (text.length > MAX_DEFAULT_REQUEST_LENGTH) {
+    return `request is longer than ${MAX_DEFAULT_REQUEST_LENGTH} characters`
+  }
+  const parsed = parseRequestAnnotation(text)
+  return parsed.ok ? undefined : parsed.message
 }
 
 /** Checks a reported Kubernetes version: a short string, or absent. */

@@ -79,6 +79,8 @@ describe('readNamespaceRecord: the default a namespace gives its pods', () => {
     ['logger:v1,proxy:2.0', true],
     ['logger,,proxy', false],
     ['UPPER_case', false],
+    // Valid as a request, but past the Worker's length for a namespace default.
+    [Array.from({ length: 16 }, (_, i) => `config-${i}-${'x'.repeat(60)}:v1`).join(','), false],
   ])('checkNamespaceRequest(%j) ok=%s', (text, ok) => {
     expect(checkNamespaceRequest(text).ok).toBe(ok)
   })
@@ -90,9 +92,22 @@ describe('readNamespaceRecord: the default a namespace gives its pods', () => {
       { name: 'bad', problem: 'x' },
       { name: 'plain' },
     ]
-    const defaults = collectNamespaceDefaults(records)
+    const { defaults } = collectNamespaceDefaults(records)
     expect(defaults).toEqual({ alpha: 'a:v1', zeta: 'z' })
     expect(Object.keys(defaults)).toEqual(['alpha', 'zeta'])
+  })
+})
+
+describe('the Worker’s limit on namespace defaults', () => {
+  it('pushes the first 1,000 by name and leaves the rest out, named', () => {
+    const records: NamespaceRecord[] = Array.from({ length: 1002 }, (_, i) => ({
+      name: `ns-${String(i).padStart(4, '0')}`,
+      request: 'logger:v1',
+    }))
+    const { defaults, left } = collectNamespaceDefaults(records.reverse())
+    expect(Object.keys(defaults)).toHaveLength(1000)
+    expect(Object.keys(defaults).at(-1)).toBe('ns-0999')
+    expect(left).toEqual(['ns-1000', 'ns-1001'])
   })
 })
 

@@ -317,6 +317,10 @@ describe('readRelaySettings', () => {
         `label value "${'v'.repeat(64)}" of "x" is not a valid label value`,
       ],
       [['--cluster-labels', 'x=1,x=1'], 'label "x" is given twice'],
+      [
+        ['--cluster-labels', Array.from({ length: 65 }, (_, i) => `k${i}=v`).join(',')],
+        '65 labels; the Worker takes at most 64',
+      ],
       [['--cluster-labels', 'x=1,x=2'], 'label "x" is given twice with different values'],
     ])('%j fails naming the flag: %s', (flags, problem) => {
       expect(failure([...REQUIRED, ...flags], {}, 'ns')).toBe(
