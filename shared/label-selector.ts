@@ -27,10 +27,10 @@ export function parseLabelSelector(text: string): LabelSelectorResult {
     if (!isLabelValue(value)) {
       return { ok: false, message: `label value "${value}" of "${key}" is not a valid label value` }
     }
-    if (key in labels && labels[key] !== value) {
+    if (Object.hasOwn(labels, key) && labels[key] !== value) {
       return { ok: false, message: `label "${key}" is given twice with different values` }
     }
-    labels[key] = value
+    setOwn(labels, key, value)
   }
   return { ok: true, labels }
 }
@@ -45,10 +45,10 @@ export function mergeLabelSelectors(texts: readonly string[]): LabelSelectorResu
     const parsed = parseLabelSelector(text)
     if (!parsed.ok) return parsed
     for (const [key, value] of Object.entries(parsed.labels)) {
-      if (key in labels && labels[key] !== value) {
+      if (Object.hasOwn(labels, key) && labels[key] !== value) {
         return { ok: false, message: `label "${key}" is given twice with different values` }
       }
-      labels[key] = value
+      setOwn(labels, key, value)
     }
   }
   if (texts.length === 0) return { ok: false, message: 'empty label selector (use key=value)' }
@@ -61,6 +61,16 @@ export function formatLabelSelector(labels: Readonly<Record<string, string>>): s
     .sort()
     .map((key) => `${key}=${labels[key]}`)
     .join(',')
+}
+
+// An own data property whatever the key: `in` and plain assignment would also see Object.prototype.
+function setOwn(labels: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(labels, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
 }
 
 function checkKey(key: string): string | undefined {

@@ -6,6 +6,16 @@ import {
 } from '../../shared/label-selector.ts'
 
 describe('parseLabelSelector', () => {
+  it('takes keys that Object.prototype also has as plain labels', () => {
+    const parsed = parseLabelSelector('constructor=a,toString=b')
+    expect(parsed).toEqual({ ok: true, labels: { constructor: 'a', toString: 'b' } })
+    expect(parsed.ok && Object.hasOwn(parsed.labels, 'constructor')).toBe(true)
+    expect(mergeLabelSelectors(['constructor=a', 'constructor=a'])).toEqual({
+      ok: true,
+      labels: { constructor: 'a' },
+    })
+  })
+
   it.each([
     ['app=k8s-sidecar-injector', { app: 'k8s-sidecar-injector' }],
     ['app=x, tier=sidecars', { app: 'x', tier: 'sidecars' }],
