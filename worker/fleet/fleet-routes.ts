@@ -1,10 +1,9 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { parseClusterName } from '../../shared/cluster-name.ts'
 import type { FleetView, ForgetAnswer } from '../../shared/fleet-api.ts'
 import { formatFleetMetrics } from '../../shared/fleet-metrics.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
-import { authorizeFleet } from '../http/cluster-auth.ts'
+import { authorizeFleet, clusterParam } from '../http/cluster-auth.ts'
 import { buildClusterView, fleetRow } from './cluster-view.ts'
 import type { FleetDirectory } from './fleet-registry.ts'
 import { readServedViewsOrNone } from './served-view.ts'
@@ -43,9 +42,7 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
 
   app.get('/v1/fleet/clusters/:cluster', async (c) => {
     await authorizeFleet(c, auth)
-    const parsed = parseClusterName(c.req.param('cluster'))
-    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
-    const cluster = parsed.name
+    const cluster = clusterParam(c)
     const [record, scope, served] = await Promise.all([
       fleet().cluster(cluster),
       stateOf(scopes, cluster),
@@ -62,15 +59,12 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
   // A decommissioned cluster leaves the fleet view and the metrics; its scope stays.
   app.delete('/v1/fleet/clusters/:cluster', async (c) => {
     await authorizeFleet(c, auth)
-    const parsed = parseClusterName(c.req.param('cluster'))
-    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
-    const forgotten = await fleet().forget(parsed.name)
+    const cluster = clusterParam(c)
+    const forgotten = await fleet().forget(cluster)
     if (forgotten === undefined) {
-      throw new HTTPException(404, {
-        message: `cluster "${parsed.name}" is not in the fleet registry`,
-      })
+      throw new HTTPException(404, { message: `cluster "${cluster}" is not in the fleet registry` })
     }
-    const answer: ForgetAnswer = { cluster: parsed.name, ...forgotten }
+    const answer: ForgetAnswer = { cluster, ...forgotten }
     return c.json(answer)
   })
 
