@@ -7,7 +7,7 @@ import { authorizeFleet, clusterParam } from '../http/cluster-auth.ts'
 import { buildClusterView, fleetRow } from './cluster-view.ts'
 import type { FleetDirectory } from './fleet-registry.ts'
 import { readServedViewsOrNone } from './served-view.ts'
-import { stateOf } from './status-routes.ts'
+import { readClusterView, stateOf } from './status-routes.ts'
 
 /**
  * The fleet's routes, with the fleet token only: `GET /v1/fleet` (every cluster that reported),
@@ -46,17 +46,13 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
   app.get('/v1/fleet/clusters/:cluster', async (c) => {
     await authorizeFleet(c, auth)
     const cluster = clusterParam(c)
-    const [record, scope, served] = await Promise.all([
-      fleet().cluster(cluster),
-      stateOf(scopes, cluster),
-      readServedViewsOrNone(store, [cluster]),
-    ])
+    const { record, scope, view } = await readClusterView(deps, fleet, cluster)
     if (record === undefined && (scope === undefined || scope.headRevision === 0)) {
       throw new HTTPException(404, {
         message: `cluster "${cluster}" has neither reported nor been pushed to`,
       })
     }
-    return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
+    return c.json(view)
   })
 
   // A decommissioned cluster leaves the fleet view and the metrics; its scope stays.
