@@ -41,14 +41,16 @@ const DEFAULT_MAX_SERIES = 5000
 export function createAdmissionCounter(options: AdmissionCounterOptions): AdmissionCounter {
   const { fleet, intervalMs, now, onError } = options
   const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES
-  let counts = new Map<string, AdmissionCount>()
+  // Each series is its own object, counted up in place: an admission of a known series
+  // allocates no new entry.
+  let counts = new Map<string, { -readonly [K in keyof AdmissionCount]: AdmissionCount[K] }>()
   let dropped = 0
   let lastSend = Number.NEGATIVE_INFINITY
   const add = (entry: AdmissionCount): void => {
     const key = JSON.stringify([entry.cluster, entry.decision, entry.reason, entry.config])
     const known = counts.get(key)
-    if (known !== undefined) counts.set(key, { ...known, count: known.count + entry.count })
-    else if (counts.size < maxSeries) counts.set(key, entry)
+    if (known !== undefined) known.count += entry.count
+    else if (counts.size < maxSeries) counts.set(key, { ...entry })
     else dropped += entry.count
   }
   return {

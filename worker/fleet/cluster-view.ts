@@ -25,13 +25,11 @@ export function buildClusterView(
   }
   if (scope !== undefined) view.scope = scope
   if (served !== undefined) view.servedConfigs = served.configs
-  if (record?.pods !== undefined) {
-    // Without the served view (KV unreadable), every config reads as unserved: say nothing instead.
-    if (served !== undefined) {
-      const { rows, drift } = compareToServed(record.pods.byConfig, served.hashOf)
-      view.pods = { ...record.pods, drift: rows }
-      view.drift = drift
-    }
+  // Without the served view (KV unreadable), every config reads as unserved: say nothing instead.
+  if (record?.pods !== undefined && served !== undefined) {
+    const { rows, drift } = compareToServed(record.pods.byConfig, served.hashOf)
+    view.pods = { ...record.pods, drift: rows }
+    view.drift = drift
   }
   return view
 }

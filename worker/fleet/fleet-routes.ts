@@ -1,14 +1,13 @@
 import type { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { parseClusterName } from '../../shared/cluster-name.ts'
 import type { FleetView, ForgetAnswer } from '../../shared/fleet-api.ts'
 import { formatFleetMetrics } from '../../shared/fleet-metrics.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
-import { authorizeFleet } from '../http/cluster-auth.ts'
+import { authorizeFleet, clusterParam } from '../http/cluster-auth.ts'
 import { buildClusterView, fleetRow } from './cluster-view.ts'
 import type { FleetDirectory } from './fleet-registry.ts'
 import { readServedViewsOrNone } from './served-view.ts'
-import { stateOf } from './status-routes.ts'
+import { readClusterView, stateOf } from './status-routes.ts'
 
 /**
  * The fleet's routes, with the fleet token only: `GET /v1/fleet` (every cluster that reported),
@@ -18,12 +17,15 @@ import { stateOf } from './status-routes.ts'
 export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: FleetDirectory): void {
   const { auth, now, scopes, store } = deps
 
-  /** Every reporting cluster's view; scope states in parallel, snapshots 8 clusters a KV call. */
-  const views = async () => {
+  /**
+   * Every reporting cluster's view; snapshots 8 clusters a KV call, and with `withScopes` the
+   * scope states, one object call per cluster, in parallel (the metrics show none of them).
+   */
+  const views = async (withScopes: boolean) => {
     const records = await fleet().clusters()
     const names = records.map((r) => r.cluster)
     const [states, served] = await Promise.all([
-      Promise.all(names.map((name) => stateOf(scopes, name))),
+      withScopes ? Promise.all(names.map((name) => stateOf(scopes, name))) : [],
       readServedViewsOrNone(store, names),
     ])
     const at = now()
@@ -36,47 +38,38 @@ export function registerFleetRoutes(app: Hono<AppEnv>, deps: AppDeps, fleet: Fle
     await authorizeFleet(c, auth)
     const view: FleetView = {
       generatedAt: new Date(now()).toISOString(),
-      clusters: (await views()).map(fleetRow),
+      clusters: (await views(true)).map(fleetRow),
     }
     return c.json(view)
   })
 
   app.get('/v1/fleet/clusters/:cluster', async (c) => {
     await authorizeFleet(c, auth)
-    const parsed = parseClusterName(c.req.param('cluster'))
-    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
-    const cluster = parsed.name
-    const [record, scope, served] = await Promise.all([
-      fleet().cluster(cluster),
-      stateOf(scopes, cluster),
-      readServedViewsOrNone(store, [cluster]),
-    ])
+    const cluster = clusterParam(c)
+    const { record, scope, view } = await readClusterView(deps, fleet, cluster)
     if (record === undefined && (scope === undefined || scope.headRevision === 0)) {
       throw new HTTPException(404, {
         message: `cluster "${cluster}" has neither reported nor been pushed to`,
       })
     }
-    return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
+    return c.json(view)
   })
 
   // A decommissioned cluster leaves the fleet view and the metrics; its scope stays.
   app.delete('/v1/fleet/clusters/:cluster', async (c) => {
     await authorizeFleet(c, auth)
-    const parsed = parseClusterName(c.req.param('cluster'))
-    if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
-    const forgotten = await fleet().forget(parsed.name)
+    const cluster = clusterParam(c)
+    const forgotten = await fleet().forget(cluster)
     if (forgotten === undefined) {
-      throw new HTTPException(404, {
-        message: `cluster "${parsed.name}" is not in the fleet registry`,
-      })
+      throw new HTTPException(404, { message: `cluster "${cluster}" is not in the fleet registry` })
     }
-    const answer: ForgetAnswer = { cluster: parsed.name, ...forgotten }
+    const answer: ForgetAnswer = { cluster, ...forgotten }
     return c.json(answer)
   })
 
   app.get('/v1/fleet/metrics', async (c) => {
     await authorizeFleet(c, auth)
-    const [admissions, clusters] = await Promise.all([fleet().admissions(), views()])
+    const [admissions, clusters] = await Promise.all([fleet().admissions(), views(false)])
     const text = formatFleetMetrics(
       admissions,
       clusters.map((view) => ({

@@ -24,25 +24,21 @@ export async function readServedViews(
 ): Promise<Map<string, ServedView>> {
   const views = new Map<string, ServedView>()
   if (clusters.length === 0) return views
-  let shared: Snapshot | undefined
   const own = clusters.filter((c) => c !== SHARED_SCOPE)
-  for (let i = 0; i < Math.max(1, own.length); i += SCOPES_PER_READ) {
+  // The first read takes `shared` along with the first batch of clusters.
+  const first = await store.readSnapshots([...own.slice(0, SCOPES_PER_READ), SHARED_SCOPE])
+  const shared = first.get(SHARED_SCOPE)
+  for (let i = 0; i < own.length; i += SCOPES_PER_READ) {
     const batch = own.slice(i, i + SCOPES_PER_READ)
-    const scopes = shared === undefined ? [...batch, SHARED_SCOPE] : batch
-    if (scopes.length === 0) break
-    const read = await store.readSnapshots(scopes)
-    shared ??= read.get(SHARED_SCOPE)
-    for (const cluster of batch) {
-      const snapshot = read.get(cluster)
-      views.set(cluster, viewOver(snapshot === undefined ? [] : [snapshot], shared))
-    }
+    const read = i === 0 ? first : await store.readSnapshots(batch)
+    for (const cluster of batch) views.set(cluster, viewOver(read.get(cluster), shared))
   }
-  if (clusters.includes(SHARED_SCOPE)) views.set(SHARED_SCOPE, viewOver([], shared))
+  if (clusters.includes(SHARED_SCOPE)) views.set(SHARED_SCOPE, viewOver(undefined, shared))
   return views
 }
 
-function viewOver(own: readonly Snapshot[], shared: Snapshot | undefined): ServedView {
-  const snapshots = shared === undefined ? own : [...own, shared]
+function viewOver(own: Snapshot | undefined, shared: Snapshot | undefined): ServedView {
+  const snapshots = [own, shared].filter((s) => s !== undefined)
   const names = new Set<string>()
   for (const snapshot of snapshots)
     for (const ref of Object.keys(snapshot.header.entries)) names.add(ref)

@@ -1,14 +1,14 @@
 import type { Context, Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { sumPodCounts } from '../../shared/drift.ts'
-import type { PodSummary, ScopeState } from '../../shared/fleet-api.ts'
+import type { ClusterStatusView, PodSummary, ScopeState } from '../../shared/fleet-api.ts'
 import { checkPodReport, checkStatusReport } from '../../shared/fleet-report-check.ts'
 import type { AppDeps, AppEnv } from '../app-env.ts'
 import type { ScopeDirectory } from '../configs/scope-api.ts'
 import { authorizeCluster, bearerToken } from '../http/cluster-auth.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { buildClusterView } from './cluster-view.ts'
-import type { FleetDirectory } from './fleet-registry.ts'
+import type { ClusterRecord, FleetDirectory } from './fleet-registry.ts'
 import { readServedViewsOrNone } from './served-view.ts'
 
 /** A heartbeat is a few hundred bytes; 1,000 namespaces of 63 characters fit well within this. */
@@ -27,7 +27,7 @@ export function registerStatusRoutes(
   deps: AppDeps,
   fleet: FleetDirectory,
 ): void {
-  const { auth, now, scopes, store } = deps
+  const { auth, now, scopes } = deps
   const authorize = (c: Context) => authorizeCluster(c, auth, 'sync', bearerToken(c))
 
   app.put('/v1/clusters/:cluster/status', async (c) => {
@@ -78,13 +78,33 @@ export function registerStatusRoutes(
 
   app.get('/v1/clusters/:cluster/status', async (c) => {
     const cluster = await authorize(c)
-    const [record, scope, served] = await Promise.all([
-      fleet().cluster(cluster),
-      stateOf(scopes, cluster),
-      readServedViewsOrNone(store, [cluster]),
-    ])
-    return c.json(buildClusterView(cluster, record, scope, served.get(cluster), now()))
+    return c.json((await readClusterView(deps, fleet, cluster)).view)
   })
+}
+
+/**
+ * One cluster's view, and the registry record and scope state it was built from: the three
+ * sources read in parallel. The relay's status route and the fleet's cluster route share it.
+ */
+export async function readClusterView(
+  deps: AppDeps,
+  fleet: FleetDirectory,
+  cluster: string,
+): Promise<{
+  record: ClusterRecord | undefined
+  scope: ScopeState | undefined
+  view: ClusterStatusView
+}> {
+  const [record, scope, served] = await Promise.all([
+    fleet().cluster(cluster),
+    stateOf(deps.scopes, cluster),
+    readServedViewsOrNone(deps.store, [cluster]),
+  ])
+  return {
+    record,
+    scope,
+    view: buildClusterView(cluster, record, scope, served.get(cluster), deps.now()),
+  }
 }
 
 /** A scope's state, or nothing when its object does not answer: status is shown without it. */

@@ -11,13 +11,19 @@ export async function authorizeCluster(
   kind: TokenKind,
   presented: string | undefined,
 ): Promise<string> {
-  const parsed = parseClusterName(c.req.param('cluster') ?? '')
-  if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
-  if (await auth.verify(parsed.name, kind, presented)) return parsed.name
+  const cluster = clusterParam(c)
+  if (await auth.verify(cluster, kind, presented)) return cluster
   // The fingerprint lets an operator match a failing relay to its token without logging it.
   const token = presented === undefined ? 'none' : await fingerprintToken(presented)
-  console.warn(JSON.stringify({ event: 'unauthorized', cluster: parsed.name, kind, token }))
+  console.warn(JSON.stringify({ event: 'unauthorized', cluster, kind, token }))
   throw unauthorized()
+}
+
+/** The route's `:cluster` segment as a valid cluster name, or a 400 naming what is wrong. */
+export function clusterParam(c: Context): string {
+  const parsed = parseClusterName(c.req.param('cluster') ?? '')
+  if (!parsed.ok) throw new HTTPException(400, { message: parsed.message })
+  return parsed.name
 }
 
 /** Checks the fleet token of a fleet route: the same 401 as any wrong token, cluster tokens included. */

@@ -35,18 +35,21 @@ export function createTokenAuth(secrets: readonly string[]): TokenAuth {
     async verifyFleet(presented) {
       if (presented === undefined || presented === '') return false
       fleet ??= Promise.all(secrets.map((s) => deriveFleetToken(s, crypto.subtle)))
-      let match = false
-      for (const token of await fleet) if (equalsConstantTime(token, presented)) match = true
-      return match
+      return matchesAny(await fleet, presented)
     },
     async verify(cluster, kind, presented) {
       if (presented === undefined || presented === '') return false
-      let match = false
-      // Compare with every secret's token, so timing does not tell which one matched.
-      for (const tokens of await tokensOf(cluster)) {
-        if (equalsConstantTime(tokens[kind], presented)) match = true
-      }
-      return match
+      return matchesAny(
+        (await tokensOf(cluster)).map((tokens) => tokens[kind]),
+        presented,
+      )
     },
   }
+}
+
+// Compares with every secret's token, so timing does not tell which one matched.
+function matchesAny(tokens: readonly string[], presented: string): boolean {
+  let match = false
+  for (const token of tokens) if (equalsConstantTime(token, presented)) match = true
+  return match
 }
