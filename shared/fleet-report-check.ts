@@ -1,5 +1,6 @@
 import type { ClusterStatusReport, PodCount, PodReport } from './fleet-api.ts'
 import { SHORT_HASH_LENGTH } from './injected-annotation.ts'
+import { MAX_KUBERNETES_VERSION_LENGTH } from './kubernetes-version.ts'
 import { formatSidecarRef, parseSidecarRef } from './sidecar-ref.ts'
 
 /** A body read into its type, or the first problem with the field path: `configs.valid: ...`. */
@@ -51,7 +52,13 @@ export function checkStatusReport(body: unknown): Checked<ClusterStatusReport> {
     }
     const extra: { -readonly [K in keyof ClusterStatusReport]?: ClusterStatusReport[K] } = {}
     if (o.kubernetesVersion !== undefined) {
-      extra.kubernetesVersion = text(o.kubernetesVersion, 'kubernetesVersion', MAX_TEXT)
+      // As long as the scope object keeps it (shared/kubernetes-version.ts), so a longer one is
+      // refused here, naming the field, and not silently dropped later.
+      extra.kubernetesVersion = text(
+        o.kubernetesVersion,
+        'kubernetesVersion',
+        MAX_KUBERNETES_VERSION_LENGTH,
+      )
     }
     if (o.lastSuccessfulPush !== undefined) {
       extra.lastSuccessfulPush = time(o.lastSuccessfulPush, 'lastSuccessfulPush')

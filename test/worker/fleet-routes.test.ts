@@ -62,6 +62,7 @@ describe('cluster status', () => {
     [{ ...heartbeat(), relayVersion: 7 }, 'relayVersion: must be a string'],
     [{ ...heartbeat(), configs: { seen: 1, valid: -1, invalid: 0 } }, 'configs.valid: must be'],
     [{ ...heartbeat(), shoeSize: 44 }, 'shoeSize: unknown field'],
+    [{ ...heartbeat(), kubernetesVersion: `v1.31.${'9'.repeat(70)}` }, 'kubernetesVersion: '],
     [{ ...heartbeat(), lastError: { at: 'yesterday', message: 'x' } }, 'lastError.at: must be'],
     [{ ...heartbeat(), namespaces: undefined }, 'namespaces: required'],
     ['{"relayVersion": ', 'not valid JSON'],
